@@ -1,0 +1,19 @@
+"""Runtime shim: run PEP 302 import hooks on the PEP 451 protocol, and the reverse.
+
+Standard library only: importing this package never imports libcst or click.
+"""
+
+from .finders import wrap_legacy_finder, wrap_modern_finder
+from .install import Installation, install, is_installed, uninstall
+from .loaders import wrap_legacy, wrap_modern
+
+__all__ = [
+    "Installation",
+    "install",
+    "is_installed",
+    "uninstall",
+    "wrap_legacy",
+    "wrap_legacy_finder",
+    "wrap_modern",
+    "wrap_modern_finder",
+]

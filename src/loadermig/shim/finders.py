@@ -1,0 +1,159 @@
+"""Finder adapters: PEP 302 ``find_module``/``find_loader`` <-> PEP 451 ``find_spec``."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+from collections.abc import Sequence
+from importlib.machinery import ModuleSpec
+from typing import Any, Literal
+
+from ._adapter import Adapter
+from .loaders import wrap_legacy, wrap_modern
+
+FinderKind = Literal["meta", "path"]
+
+
+class LegacyMetaPathFinderAdapter(Adapter):
+    """``find_spec(fullname, path, target)`` for a meta path finder with ``find_module``."""
+
+    __slots__ = ()
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None = None, target: Any = None
+    ) -> ModuleSpec | None:
+        """Ask ``find_module`` and describe its loader the way CPython 3.11's fallback did."""
+        loader = self._wrapped.find_module(fullname, path)
+        return None if loader is None else _spec_for_legacy_loader(fullname, loader)
+
+
+class LegacyPathEntryFinderAdapter(Adapter):
+    """``find_spec(fullname, target)`` for a ``find_loader``/``find_module`` path entry finder."""
+
+    __slots__ = ()
+
+    def find_spec(self, fullname: str, target: Any = None) -> ModuleSpec | None:
+        """Ask ``find_loader`` (namespace portions included) or ``find_module``."""
+        finder = self._wrapped
+        if callable(getattr(finder, "find_loader", None)):
+            loader, portions = finder.find_loader(fullname)
+        else:
+            loader, portions = finder.find_module(fullname), []
+        if loader is not None:
+            return _spec_for_legacy_loader(fullname, loader)
+        if portions:
+            spec = ModuleSpec(fullname, None)
+            spec.submodule_search_locations = list(portions)
+            return spec
+        return None
+
+
+def _spec_for_legacy_loader(fullname: str, loader: Any) -> ModuleSpec | None:
+    # spec_from_loader asks the loader for get_filename/is_package, which the adapter
+    # forwards, so origin and package-ness come out as under CPython's own fallback.
+    return importlib.util.spec_from_loader(fullname, wrap_legacy(loader))
+
+
+class ModernMetaPathFinderAdapter(Adapter):
+    """``find_module(fullname, path)`` for legacy callers of a ``find_spec`` meta path finder."""
+
+    __slots__ = ()
+
+    def find_module(self, fullname: str, path: Sequence[str] | None = None) -> Any:
+        """Return a loader with ``load_module`` for ``fullname``, or None."""
+        spec = self._wrapped.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return None
+        return wrap_modern(spec.loader, spec)
+
+
+class ModernPathEntryFinderAdapter(Adapter):
+    """``find_module(fullname)`` / ``find_loader(fullname)`` on a path entry finder."""
+
+    __slots__ = ()
+
+    def find_loader(self, fullname: str) -> tuple[Any, list[str]]:
+        """Return ``(loader or None, namespace portions)`` as PEP 420 path entry finders did."""
+        spec = self._wrapped.find_spec(fullname)
+        if spec is None:
+            return None, []
+        if spec.loader is None:
+            return None, list(spec.submodule_search_locations or [])
+        return wrap_modern(spec.loader, spec), []
+
+    def find_module(self, fullname: str) -> Any:
+        """Return a loader with ``load_module`` for ``fullname``, or None."""
+        return self.find_loader(fullname)[0]
+
+
+def finder_kind(finder: Any) -> FinderKind:
+    """Tell a meta path finder from a path entry finder by its methods' signatures.
+
+    A ``find_loader`` method, or a ``find_spec``/``find_module`` without a ``path``
+    parameter, marks a path entry finder; anything else is taken for a meta path finder.
+    Pass ``kind=`` to the wrap functions where this guess is wrong.
+    """
+    if callable(getattr(finder, "find_loader", None)) and not callable(
+        getattr(finder, "find_spec", None)
+    ):
+        return "path"
+    method = getattr(finder, "find_spec", None) or getattr(finder, "find_module", None)
+    if method is None:
+        return "path"
+    try:
+        parameters = inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return "meta"
+    return "meta" if "path" in parameters or len(parameters) >= 3 else "path"
+
+
+def wrap_legacy_finder(finder: Any, kind: FinderKind | None = None) -> Any:
+    """Give a PEP 302 finder the ``find_spec`` protocol; its loaders come back wrapped.
+
+    Meta path finders (``find_module(fullname, path)``) get ``find_spec(fullname, path,
+    target)``; path entry finders (``find_loader(fullname)`` with namespace portions, or
+    ``find_module(fullname)``) get ``find_spec(fullname, target)``. ``kind`` ("meta" or
+    "path") overrides the guess made by :func:`finder_kind`. Specs are built with
+    ``importlib.util.spec_from_loader`` on the wrapped loader, so origin and package-ness come
+    from the loader's ``get_filename``/``is_package`` as in CPython's fallback. A finder that
+    already has ``find_spec`` is returned unchanged.
+
+    Raises TypeError when ``finder`` has none of ``find_spec``, ``find_module``,
+    ``find_loader``.
+    """
+    if callable(getattr(finder, "find_spec", None)):
+        return finder
+    if not (
+        callable(getattr(finder, "find_module", None))
+        or callable(getattr(finder, "find_loader", None))
+    ):
+        raise TypeError(
+            f"wrap_legacy_finder() needs a PEP 302 finder: {type(finder).__name__!r} object "
+            "has no callable find_module() or find_loader() (and no find_spec())"
+        )
+    if (kind or finder_kind(finder)) == "meta":
+        return LegacyMetaPathFinderAdapter(finder)
+    return LegacyPathEntryFinderAdapter(finder)
+
+
+def wrap_modern_finder(finder: Any, kind: FinderKind | None = None) -> Any:
+    """Give a PEP 451 finder the PEP 302 methods for legacy callers.
+
+    Meta path finders get ``find_module(fullname, path=None)``; path entry finders get
+    ``find_module(fullname)`` and ``find_loader(fullname)``. Returned loaders are wrapped with
+    :func:`~loadermig.shim.wrap_modern`, so they have ``load_module`` on every Python and keep
+    the spec's origin and search locations. ``find_spec`` and everything else is forwarded.
+    An adapter made by this function is returned unchanged.
+
+    Raises TypeError when ``finder`` has no ``find_spec``.
+    """
+    if isinstance(finder, (ModernMetaPathFinderAdapter, ModernPathEntryFinderAdapter)):
+        return finder
+    if not callable(getattr(finder, "find_spec", None)):
+        raise TypeError(
+            f"wrap_modern_finder() needs a PEP 451 finder: {type(finder).__name__!r} object "
+            "has no callable find_spec()"
+        )
+    if (kind or finder_kind(finder)) == "meta":
+        return ModernMetaPathFinderAdapter(finder)
+    return ModernPathEntryFinderAdapter(finder)

@@ -1,0 +1,163 @@
+"""``install()`` / ``uninstall()``: adapt the legacy hooks the import system already holds."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Sequence
+from importlib.machinery import ModuleSpec
+from types import TracebackType
+from typing import Any
+
+from ._adapter import Adapter
+from .finders import (
+    LegacyMetaPathFinderAdapter,
+    LegacyPathEntryFinderAdapter,
+    wrap_legacy_finder,
+)
+
+
+def _is_legacy_finder(finder: Any) -> bool:
+    return not callable(getattr(finder, "find_spec", None)) and (
+        callable(getattr(finder, "find_module", None))
+        or callable(getattr(finder, "find_loader", None))
+    )
+
+
+class PathHookAdapter(Adapter):
+    """A ``sys.path_hooks`` entry whose legacy path entry finders come out adapted."""
+
+    __slots__ = ()
+
+    def __call__(self, path: str) -> Any:
+        finder = self._wrapped(path)
+        return wrap_legacy_finder(finder, "path") if _is_legacy_finder(finder) else finder
+
+
+class MetaPathWatcher:
+    """First entry of ``sys.meta_path`` while installed: adapts legacy finders added later.
+
+    Each lookup first swaps any new legacy finder in ``sys.meta_path`` for its adapter, in its
+    position. The import system iterates that same list, so finders after the watcher are
+    seen adapted by the very import that found them; finders inserted before the watcher (which
+    this import has already passed) are asked here, in their order, so they are not skipped.
+    """
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None = None, target: Any = None
+    ) -> ModuleSpec | None:
+        """Adapt new legacy finders; answer for those that stand before the watcher."""
+        meta_path = sys.meta_path
+        ahead: list[Any] = []
+        passed_self = False
+        for index, finder in enumerate(meta_path):
+            if finder is self:
+                passed_self = True
+            elif _is_legacy_finder(finder):
+                adapter = wrap_legacy_finder(finder, "meta")
+                meta_path[index] = adapter
+                if not passed_self:
+                    ahead.append(adapter)
+        for adapter in ahead:
+            spec = adapter.find_spec(fullname, path, target)
+            if spec is not None:
+                return spec  # type: ignore[no-any-return]
+        return None
+
+    def invalidate_caches(self) -> None:
+        """Nothing cached here."""
+
+
+class Installation:
+    """What :func:`install` returns: a context manager that uninstalls on exit.
+
+    Only the call that actually installed uninstalls on exit, so nested ``with install():``
+    blocks leave the shim in place until the outermost one ends.
+    """
+
+    def __init__(self, owner: bool) -> None:
+        self.owner = owner
+
+    @property
+    def active(self) -> bool:
+        """Whether the shim is installed right now."""
+        return _state.watcher is not None
+
+    def __enter__(self) -> Installation:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.owner:
+            uninstall()
+
+
+class _State:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.watcher: MetaPathWatcher | None = None
+
+
+_state = _State()
+
+
+def install() -> Installation:
+    """Adapt, in place and in order, every legacy hook the import system knows of.
+
+    Legacy finders on ``sys.meta_path`` become :class:`LegacyMetaPathFinderAdapter`; every
+    ``sys.path_hooks`` entry is wrapped so legacy path entry finders it makes come out
+    adapted; legacy finders cached in ``sys.path_importer_cache`` are adapted; legacy
+    finders appended to ``sys.meta_path`` later are adapted at the next import. Modern finders
+    and loaders are left as they are. Idempotent: a second call changes nothing. Returns an
+    :class:`Installation`, usable as ``with install(): ...``.
+    """
+    with _state.lock:
+        if _state.watcher is not None:
+            return Installation(owner=False)
+        watcher = MetaPathWatcher()
+        for index, finder in enumerate(sys.meta_path):
+            if _is_legacy_finder(finder):
+                sys.meta_path[index] = wrap_legacy_finder(finder, "meta")
+        sys.meta_path.insert(0, watcher)
+        for index, hook in enumerate(sys.path_hooks):
+            if not isinstance(hook, PathHookAdapter):
+                sys.path_hooks[index] = PathHookAdapter(hook)
+        for entry, cached in list(sys.path_importer_cache.items()):
+            if cached is not None and _is_legacy_finder(cached):
+                sys.path_importer_cache[entry] = wrap_legacy_finder(cached, "path")
+        _state.watcher = watcher
+        return Installation(owner=True)
+
+
+def uninstall() -> None:
+    """Undo :func:`install`: put the original finders and hooks back where they stand now."""
+    with _state.lock:
+        watcher = _state.watcher
+        if watcher is None:
+            return
+        sys.meta_path[:] = [
+            _original(finder, LegacyMetaPathFinderAdapter)
+            for finder in sys.meta_path
+            if finder is not watcher
+        ]
+        sys.path_hooks[:] = [_original(hook, PathHookAdapter) for hook in sys.path_hooks]
+        for entry, cached in list(sys.path_importer_cache.items()):
+            if isinstance(cached, LegacyPathEntryFinderAdapter):
+                sys.path_importer_cache[entry] = cached.wrapped
+        _state.watcher = None
+
+
+def _original(obj: Any, adapter_type: type[Adapter]) -> Any:
+    return obj.wrapped if isinstance(obj, adapter_type) else obj
+
+
+def is_installed() -> bool:
+    """Whether :func:`install` is in effect."""
+    return _state.watcher is not None
+
+
+__all__ = ["Installation", "install", "is_installed", "uninstall"]

@@ -1,0 +1,326 @@
+"""Loader adapters: PEP 302 ``load_module`` <-> PEP 451 ``create_module``/``exec_module``."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import threading
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from importlib.machinery import ModuleSpec
+from typing import Any
+
+from ._adapter import Adapter
+
+_MISSING = object()
+
+# Attributes ModuleType.__init__ gives a bare module; a legacy loader under CPython's fallback
+# starts from exactly these (plus whatever it sets itself).
+_SPEC_DERIVED_ATTRS = ("__file__", "__cached__", "__path__")
+
+
+class LegacyLoaderAdapter(Adapter):
+    """A PEP 451 loader that drives a PEP 302 ``load_module(fullname)`` loader.
+
+    Built by :func:`wrap_legacy`; see there for the behaviour it guarantees.
+    """
+
+    __slots__ = ()
+
+    def create_module(self, spec: ModuleSpec) -> None:
+        """Let the import system create the module (it becomes the entry the loader may reuse)."""
+        return None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        """Run the legacy ``load_module`` for ``module``'s name: a fresh load or a reload."""
+        spec = getattr(module, "__spec__", None)
+        name = spec.name if spec is not None else module.__name__
+        registered = sys.modules.get(name, _MISSING)
+        if registered is module and not getattr(spec, "_initializing", False):
+            self._reload(name, module)
+        elif registered is module:
+            self._load_fresh(name, module, spec)
+        elif registered is _MISSING:
+            # Called by hand (module_from_spec + exec_module): register the module as the
+            # import system would, and clean up the same way if loading fails.
+            sys.modules[name] = module
+            try:
+                self._load_fresh(name, module, spec)
+            except BaseException:
+                sys.modules.pop(name, None)
+                raise
+        else:
+            raise ImportError(
+                f"cannot execute a detached {name!r} module through the legacy loader "
+                f"{self._wrapped!r}: sys.modules[{name!r}] holds another object, and "
+                "load_module() only ever loads into sys.modules",
+                name=name,
+            )
+
+    def _load_fresh(self, name: str, prepared: types.ModuleType, spec: ModuleSpec | None) -> None:
+        # The import system put `prepared` into sys.modules with spec._initializing set, so other
+        # threads importing `name` wait for us. Legacy loaders that reuse an existing entry
+        # (sys.modules.setdefault, module_for_loader) execute right into it and stay protected.
+        # Strip what module_from_spec derived from the spec: under CPython's fallback the
+        # loader starts from a bare module and sets __file__/__path__ itself, or not at all.
+        _reset_to_bare(prepared)
+        before = dict(prepared.__dict__)
+        legacy = self._wrapped
+        legacy.load_module(name)
+        if sys.modules.get(name) is prepared and _untouched(prepared, before):
+            # The loader returned the entry without touching it: an early-return guard
+            # ("if fullname in sys.modules: return sys.modules[fullname]"). Under the
+            # fallback that entry would not exist, so ask again without it.
+            del sys.modules[name]
+            legacy.load_module(name)
+        final = sys.modules.get(name, _MISSING)
+        if final is _MISSING:
+            raise ImportError(f"loader {legacy!r} did not put {name!r} into sys.modules", name=name)
+        _fill_missing_attrs(final, name, spec, legacy)
+        if final is not prepared:
+            # Another thread may already hold `prepared` (it saw it initialising and waited);
+            # let attribute lookups on that stale object reach the real module.
+            prepared.__dict__["__getattr__"] = _ForwardTo(final)
+
+    def _reload(self, name: str, module: types.ModuleType) -> None:
+        try:
+            self._wrapped.load_module(name)
+        except BaseException:
+            # A failed reload leaves the module in place, even if the loader removed it.
+            sys.modules.setdefault(name, module)
+            raise
+        if getattr(module, "__loader__", None) is self:
+            # importlib.reload() stored the spec's loader (this adapter); the fallback would
+            # have stored the legacy loader itself.
+            module.__loader__ = self._wrapped
+
+
+class _ForwardTo:
+    """Module-level ``__getattr__`` that reads attributes from the module that won."""
+
+    __slots__ = ("_target",)
+
+    def __init__(self, target: Any) -> None:
+        self._target = target
+
+    def __call__(self, attr: str) -> Any:
+        return getattr(self._target, attr)
+
+
+def _reset_to_bare(module: types.ModuleType) -> None:
+    namespace = module.__dict__
+    for attr in _SPEC_DERIVED_ATTRS:
+        namespace.pop(attr, None)
+    namespace["__loader__"] = None
+    namespace["__package__"] = None
+
+
+def _untouched(module: types.ModuleType, before: dict[str, Any]) -> bool:
+    now = module.__dict__
+    if now.keys() != before.keys():
+        return False
+    return all(now[key] is value for key, value in before.items())
+
+
+def _fill_missing_attrs(
+    module: Any, name: str, spec: ModuleSpec | None, legacy_loader: Any
+) -> None:
+    """Set what CPython 3.11's ``_load_backward_compatible`` sets, and only when it is unset."""
+    if getattr(module, "__loader__", None) is None:
+        with suppress(AttributeError):
+            module.__loader__ = legacy_loader
+    if getattr(module, "__package__", None) is None:
+        try:
+            module.__package__ = module.__name__
+            if not hasattr(module, "__path__"):
+                module.__package__ = name.rpartition(".")[0]
+        except AttributeError:
+            pass
+    if spec is not None and getattr(module, "__spec__", None) is None:
+        with suppress(AttributeError):
+            module.__spec__ = spec
+
+
+def wrap_legacy(loader: Any) -> Any:
+    """Give a PEP 302 loader (``load_module(fullname)``) the PEP 451 loader protocol.
+
+    The result has ``create_module(spec)`` / ``exec_module(module)`` driving the old
+    ``load_module``, so the import system never takes its deprecated fallback (an
+    ImportWarning since 3.10, gone in 3.15). A loader that already has ``exec_module`` is
+    returned unchanged, so wrapping is idempotent.
+
+    Guarantees, with CPython 3.11's own fallback as the reference:
+
+    * the import returns the object the loader left in ``sys.modules``, with ``__name__``,
+      ``__file__``, ``__path__`` and ``__package__`` as the loader set them; ``__loader__``,
+      ``__package__`` and ``__spec__`` are filled in only where the loader left them unset;
+    * a module the loader aliases into ``sys.modules[fullname]`` (six, VendorImporter) keeps
+      its own ``__spec__``, so reloading it under its own name still works;
+    * on failure only the failing module leaves ``sys.modules``; a failed reload leaves the
+      module in place;
+    * loaders that execute into the existing ``sys.modules`` entry are thread-safe: other
+      threads importing the same name wait for the fully executed module;
+    * ``get_source``, ``get_code``, ``get_data``, ``get_filename``, ``is_package``,
+      ``get_resource_reader`` and any other attribute are forwarded, so tracebacks,
+      ``inspect.getsource``, ``pkgutil.get_data`` and ``importlib.resources`` keep working.
+
+    Raises TypeError when ``loader`` has neither ``load_module`` nor ``exec_module``.
+    """
+    if callable(getattr(loader, "exec_module", None)):
+        return loader
+    if not callable(getattr(loader, "load_module", None)):
+        raise TypeError(
+            f"wrap_legacy() needs a PEP 302 loader: {type(loader).__name__!r} object has no "
+            "callable load_module(fullname) (and no exec_module(module))"
+        )
+    return LegacyLoaderAdapter(loader)
+
+
+class ModernLoaderAdapter(Adapter):
+    """A loader with ``load_module(fullname)`` for legacy callers, on top of ``exec_module``.
+
+    Built by :func:`wrap_modern`.
+    """
+
+    __slots__ = ("_spec",)
+
+    def __init__(self, loader: Any, spec: ModuleSpec | None = None) -> None:
+        super().__init__(loader)
+        object.__setattr__(self, "_spec", spec)
+
+    def create_module(self, spec: ModuleSpec) -> types.ModuleType | None:
+        """Forward to the wrapped loader's ``create_module`` (None when it has none)."""
+        create = getattr(self._wrapped, "create_module", None)
+        return None if create is None else create(spec)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        """Forward to the wrapped loader's ``exec_module``."""
+        self._wrapped.exec_module(module)
+
+    def load_module(self, fullname: str) -> Any:
+        """Load (or reload) ``fullname`` the PEP 302 way and return ``sys.modules[fullname]``."""
+        return load_module_via_exec(self, fullname, self._spec_for(fullname))
+
+    def _spec_for(self, fullname: str) -> ModuleSpec:
+        found = self._spec
+        if found is None or found.name != fullname:
+            spec = importlib.util.spec_from_loader(fullname, self)
+            assert spec is not None
+            return spec
+        adapter: Any = self  # a loader by protocol, not by the typeshed Loader class
+        spec = ModuleSpec(
+            fullname,
+            adapter,
+            origin=found.origin,
+            loader_state=found.loader_state,
+            is_package=found.submodule_search_locations is not None,
+        )
+        spec.submodule_search_locations = found.submodule_search_locations
+        spec.has_location = found.has_location
+        if found.has_location:
+            spec.cached = found.cached
+        return spec
+
+
+def wrap_modern(loader: Any, spec: ModuleSpec | None = None) -> Any:
+    """Give a PEP 451 loader a PEP 302 ``load_module(fullname)`` for legacy callers.
+
+    ``load_module`` follows PEP 302 with today's import semantics: a new module is created from
+    a spec (``spec`` when given and its name matches, else ``spec_from_loader``), registered in
+    ``sys.modules`` before it executes, removed again if execution fails; a name already in
+    ``sys.modules`` is re-executed in place (a reload) and stays there even if that fails. It
+    does not use the interpreter's own deprecated ``load_module`` shim (removed in 3.15) and
+    emits no DeprecationWarning. A loader that has only ``load_module`` is returned unchanged;
+    an adapter made by this function is returned unchanged.
+
+    Raises TypeError when ``loader`` has neither ``exec_module`` nor ``load_module``.
+    """
+    if isinstance(loader, ModernLoaderAdapter):
+        return loader
+    if callable(getattr(loader, "exec_module", None)):
+        return ModernLoaderAdapter(loader, spec)
+    if callable(getattr(loader, "load_module", None)):
+        return loader
+    raise TypeError(
+        f"wrap_modern() needs a PEP 451 loader: {type(loader).__name__!r} object has no "
+        "callable exec_module(module) (and no load_module(fullname))"
+    )
+
+
+def load_module_via_exec(loader: Any, fullname: str, spec: ModuleSpec) -> Any:
+    """PEP 302 ``load_module`` semantics for a loader with ``exec_module``.
+
+    Shared by :class:`ModernLoaderAdapter` and the ``loadermig.shim.compat`` ABCs.
+    """
+    with _module_lock(fullname):
+        existing = sys.modules.get(fullname)
+        if existing is not None:
+            _set_spec_attrs(spec, existing)
+            try:
+                loader.exec_module(existing)
+            finally:
+                sys.modules.setdefault(fullname, existing)
+            return sys.modules[fullname]
+        module = importlib.util.module_from_spec(spec)
+        # Set before the module becomes visible: the C import fast path lets other threads
+        # wait only for modules whose spec says it is initialising.
+        spec._initializing = True  # type: ignore[attr-defined]
+        try:
+            sys.modules[fullname] = module
+            try:
+                loader.exec_module(module)
+            except BaseException:
+                sys.modules.pop(fullname, None)
+                raise
+            # Honour a module that replaced itself in sys.modules, moving it to the end.
+            module = sys.modules.pop(fullname)
+            sys.modules[fullname] = module
+        finally:
+            spec._initializing = False  # type: ignore[attr-defined]
+        return module
+
+
+def _set_spec_attrs(spec: ModuleSpec, module: Any) -> None:
+    """What ``importlib.reload`` sets from the spec before re-executing a module.
+
+    Like CPython's ``_init_module_attrs``, an attribute the object refuses is skipped.
+    """
+    values: dict[str, Any] = {
+        "__name__": spec.name,
+        "__loader__": spec.loader,
+        "__package__": spec.parent,
+        "__spec__": spec,
+    }
+    if spec.submodule_search_locations is not None:
+        values["__path__"] = spec.submodule_search_locations
+    if spec.has_location:
+        values["__file__"] = spec.origin
+        if spec.cached is not None:
+            values["__cached__"] = spec.cached
+    for attr, value in values.items():
+        with suppress(AttributeError):
+            setattr(module, attr, value)
+
+
+_fallback_locks: dict[str, threading.RLock] = {}
+_fallback_locks_guard = threading.Lock()
+
+
+@contextmanager
+def _module_lock(name: str) -> Iterator[None]:
+    """Hold the import system's own per-module lock, the one concurrent imports wait on.
+
+    ``importlib._bootstrap._ModuleLockManager`` is private but present from 3.4 through 3.14;
+    without it a private reentrant lock per name still serialises ``load_module`` callers.
+    """
+    bootstrap = sys.modules.get("importlib._bootstrap")
+    manager = getattr(bootstrap, "_ModuleLockManager", None)
+    if manager is not None:
+        with manager(name):
+            yield
+        return
+    with _fallback_locks_guard:
+        lock = _fallback_locks.setdefault(name, threading.RLock())
+    with lock:
+        yield
