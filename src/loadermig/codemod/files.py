@@ -1,0 +1,211 @@
+"""The file-system side of the codemod: find the files, read them, write them back safely."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+DEFAULT_EXCLUDED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        ".tox",
+        ".nox",
+        ".venv",
+        "venv",
+        "__pycache__",
+        "build",
+        "dist",
+        "node_modules",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".eggs",
+        "*.egg-info",
+    }
+)
+"""Directory names (or glob patterns on names) that a walk never enters."""
+
+BROKEN_LINK = "broken symbolic link"
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """A file to process, or (``error`` set) a path that could not be looked at, and why."""
+
+    path: Path
+    error: str | None = None
+
+
+class ChangedOnDiskError(OSError):
+    """The file's content changed between reading and writing it; nothing was written."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path}: changed on disk since it was read; nothing written")
+        self.path = path
+
+
+def discover(
+    paths: Iterable[str | os.PathLike[str]], exclude: Iterable[str] = DEFAULT_EXCLUDED_DIRS
+) -> Iterator[Discovered]:
+    """Yield the files to process under ``paths``, lazily, in a deterministic order.
+
+    Files named explicitly are yielded whatever their extension; directories are walked in
+    sorted order for ``*.py`` files, not entering directories whose name matches ``exclude``
+    or that hold a ``pyvenv.cfg`` (virtual environments). A directory named explicitly is
+    walked even if it would be excluded. Symbolic links are followed; a directory reached a
+    second time (a loop, or two links to one place) is skipped. Paths that cannot be looked
+    at are yielded with ``error`` set, and the walk goes on.
+    """
+    excluded = _name_matcher(exclude)
+    visited: set[tuple[int, int]] = set()
+    for given in paths:
+        path = Path(given)
+        try:
+            info = os.stat(path)
+        except (OSError, ValueError) as error:
+            yield Discovered(path, BROKEN_LINK if os.path.islink(path) else _reason(error))
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            if (info.st_dev, info.st_ino) not in visited:
+                visited.add((info.st_dev, info.st_ino))
+                yield from _walk(path, visited, excluded)
+        elif stat.S_ISREG(info.st_mode):
+            yield Discovered(path)
+        else:
+            yield Discovered(path, "not a regular file")
+
+
+def _walk(
+    top: Path, visited: set[tuple[int, int]], excluded: Callable[[str], bool]
+) -> Iterator[Discovered]:
+    """Depth-first walk of ``top`` with an explicit stack: one sorted listing per level."""
+    stack: list[Iterator[os.DirEntry[str]]] = []
+    directory: str | None = str(top)
+    while True:
+        if directory is not None:
+            try:
+                with os.scandir(directory) as listing:
+                    entries = sorted(listing, key=lambda entry: entry.name)
+            except OSError as error:
+                yield Discovered(Path(directory), f"cannot list directory: {_reason(error)}")
+            else:
+                stack.append(iter(entries))
+            directory = None
+        if not stack:
+            return
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
+        try:
+            is_dir = entry.is_dir()
+            is_file = not is_dir and entry.is_file()
+        except OSError:  # e.g. a link to itself (ELOOP)
+            is_dir = is_file = False
+        if is_dir:
+            if not excluded(entry.name) and _first_visit(entry, visited):
+                directory = entry.path
+        elif entry.name.endswith(".py"):
+            if is_file:
+                yield Discovered(Path(entry.path))
+            elif entry.is_symlink():
+                yield Discovered(Path(entry.path), BROKEN_LINK)
+            else:
+                yield Discovered(Path(entry.path), "not a regular file")
+
+
+def _first_visit(entry: os.DirEntry[str], visited: set[tuple[int, int]]) -> bool:
+    """Whether the directory ``entry`` should be entered: not seen yet, not a virtualenv."""
+    try:
+        info = entry.stat()
+    except OSError:
+        return False
+    identity = (info.st_dev, info.st_ino)
+    if identity in visited:
+        return False
+    visited.add(identity)
+    return not os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
+
+
+def _name_matcher(patterns: Iterable[str]) -> Callable[[str], bool]:
+    """A test of a directory name against exact names and glob patterns."""
+    names = set(patterns)
+    globs = [name for name in names if any(char in name for char in "*?[")]
+    return lambda name: name in names or any(fnmatchcase(name, glob) for glob in globs)
+
+
+def _reason(error: OSError | ValueError) -> str:
+    """A short lower-case explanation of ``error``, without the path."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror.lower()
+    return str(error) or type(error).__name__
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The file's content, exactly; ``OSError`` propagates."""
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def write_atomic(path: str | os.PathLike[str], new: bytes, expected: bytes) -> None:
+    """Replace the content of the file at ``path`` (``expected``) by ``new``, atomically.
+
+    A symbolic link stays a link and its target is rewritten. The new content is written to a
+    temporary file next to the target, synced, given the target's permission bits (and owner,
+    where allowed), then renamed over it, so readers see the old or the new file, never a
+    mix. Raises ``ChangedOnDiskError`` without writing if the file no longer holds
+    ``expected`` just before the rename. On any error or interrupt the temporary file is
+    removed and the original is left as it was.
+    """
+    target = os.path.realpath(path)
+    directory, name = os.path.split(target)
+    info = os.stat(target)
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".loadermig.tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(new)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if hasattr(os, "chown"):
+            # Best effort (only root may give a file away); chown before chmod, since
+            # chown clears set-user-ID and set-group-ID bits.
+            with contextlib.suppress(OSError):
+                os.chown(temporary, info.st_uid, info.st_gid)
+        os.chmod(temporary, stat.S_IMODE(info.st_mode))
+        if read_bytes(target) != expected:
+            raise ChangedOnDiskError(os.fspath(path))
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def display_path(path: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None) -> str:
+    """``path`` relative to ``cwd`` (default: the current directory) with forward slashes
+    when it lies inside it, else its absolute path. Symbolic links are not resolved."""
+    absolute = os.path.abspath(path)
+    base = os.path.abspath(os.getcwd() if cwd is None else cwd)
+    try:
+        inside = os.path.commonpath([absolute, base]) == base
+    except ValueError:  # different drives on Windows
+        inside = False
+    if not inside:
+        return absolute
+    return os.path.relpath(absolute, base).replace(os.sep, "/")
+
+
+def patch_path(path: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None) -> str:
+    """The name for ``path`` in a diff: its real file (symbolic links resolved), relative to
+    the real ``cwd`` when inside it. ``git apply`` refuses to patch through a link."""
+    base = os.path.realpath(os.getcwd() if cwd is None else cwd)
+    return display_path(os.path.realpath(path), base)
