@@ -1,0 +1,22 @@
+"""What a rewrite reports: one finding per rewritten or unrewritable place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """A place in a file where a rule rewrote code (``fixed``) or needs a person (not fixed)."""
+
+    path: str
+    line: int
+    column: int
+    rule: str
+    message: str
+    fixed: bool
+
+    def render(self) -> str:
+        """``path:line:col: LMnnn message`` (columns count from 1, like compilers print them)."""
+        state = "fixed" if self.fixed else "manual"
+        return f"{self.path}:{self.line}:{self.column}: {self.rule} {self.message} [{state}]"

@@ -1,0 +1,809 @@
+"""What LM002 and LM003 share: moving a legacy loader subclass onto ``SourceLoader``.
+
+:class:`LegacyBaseRule` finds every class whose base is the legacy ABC (by qualified name, so
+every import form counts), decides whether the class can move to
+``importlib.abc.SourceLoader`` without changing what it does, and either rewrites it (new base
+in the style it was written, ``get_filename`` added, imports fixed) or leaves it byte for byte
+as it is with a finding that says why. :class:`Flow` is the small value analysis both rules use
+to prove that a method's result is, say, ``self.source_path(fullname)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import ClassVar, TypeVar
+
+import libcst as cst
+from libcst.metadata import (
+    Assignment,
+    BuiltinAssignment,
+    ImportAssignment,
+    ParentNodeProvider,
+    Scope,
+    ScopeProvider,
+)
+
+from ._base import Rule
+
+SOURCE_LOADER = "importlib.abc.SourceLoader"
+CACHE_FROM_SOURCE = ("importlib.util.cache_from_source", "imp.cache_from_source")
+#: SourceLoader calls these during imports; PyLoader and PyPycLoader never did.
+SOURCE_LOADER_HOOKS = ("path_stats", "path_mtime", "set_data", "source_to_code")
+_NESTED_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+_T = TypeVar("_T", bound=cst.CSTNode)
+
+#: PyLoader's get_filename, in source form.
+GET_FILENAME = (
+    "def get_filename(self, fullname):",
+    '    """Return source_path(fullname); ImportError when that is None (no source)."""',
+    "    path = self.source_path(fullname)",
+    "    if path is None:",
+    '        raise ImportError(f"no source path for {fullname!r}", name=fullname)',
+    "    return path",
+)
+
+
+def walk(node: cst.CSTNode, *, nested: bool = True) -> Iterator[cst.CSTNode]:
+    """``node`` and everything below it, in source order (``nested=False``: not into defs)."""
+    yield node
+    for child in node.children:
+        if nested or not isinstance(child, _NESTED_SCOPES):
+            yield from walk(child, nested=nested)
+
+
+def body_statements(node: cst.ClassDef | cst.FunctionDef) -> Sequence[cst.BaseStatement]:
+    """The statements of an indented body (none for a one-line body)."""
+    body = node.body
+    return body.body if isinstance(body, cst.IndentedBlock) else ()
+
+
+def leading_lines(statement: cst.CSTNode) -> Sequence[cst.EmptyLine]:
+    """The blank and comment lines before a statement."""
+    if isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        return statement.leading_lines
+    return ()
+
+
+def has_docstring(statements: Sequence[cst.BaseStatement]) -> bool:
+    """Whether the first statement is a docstring."""
+    first = statements[0] if statements else None
+    return (
+        isinstance(first, cst.SimpleStatementLine)
+        and isinstance(first.body[0], cst.Expr)
+        and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def referents(rule: Rule, name: cst.Name) -> set[Assignment] | None:
+    """The assignments a read of ``name`` may see, None when one is not a plain one."""
+    scope = rule.get_metadata(ScopeProvider, name, None)
+    if scope is None:
+        return None
+    found: set[Assignment] = set()
+    for access in scope.accesses[name]:
+        if access.node is name:
+            for referent in access.referents:
+                if not isinstance(referent, Assignment):
+                    return None
+                found.add(referent)
+    return found
+
+
+def assigned_value(rule: Rule, assignment: Assignment) -> cst.BaseExpression | None:
+    """The value of ``name = value`` for the assignment of ``name``, else None."""
+    target = assignment.node
+    parent = rule.get_metadata(ParentNodeProvider, target, None)
+    if not isinstance(parent, cst.AssignTarget) or parent.target is not target:
+        return None
+    statement = rule.get_metadata(ParentNodeProvider, parent, None)
+    if not isinstance(statement, cst.Assign) or len(statement.targets) != 1:
+        return None
+    return statement.value
+
+
+class Kind(Enum):
+    """What an expression inside a loader method evaluates to."""
+
+    FULLNAME = "the module name argument"
+    SOURCE = "self.source_path(fullname)"
+    FILENAME = "self.get_filename(fullname)"
+    BYTECODE = "self.bytecode_path(fullname)"
+    CACHE = "importlib.util.cache_from_source(self.source_path(fullname))"
+    NONE = "None"
+    OTHER = "something else"
+
+
+_SELF_CALLS = {"source_path": Kind.SOURCE, "get_filename": Kind.FILENAME}
+
+
+class Flow:
+    """Values of the expressions in one method ``def m(self, fullname, ...)``, flow-insensitive.
+
+    A local assigned (once or more, each time by a plain ``name = value``) has the union of
+    the values assigned to it; anything not understood is ``Kind.OTHER``. Attribute calls on
+    ``self`` are assumed to be deterministic (``self.source_path(fullname)`` called twice gives
+    the same path), which is what the legacy ABCs themselves assumed.
+    """
+
+    def __init__(self, rule: Rule, func: cst.FunctionDef, *, bytecode_is_cache: bool = False):
+        self.rule = rule
+        self.func = func
+        self.bytecode_is_cache = bytecode_is_cache
+        self.scope: Scope | None = rule.get_metadata(ScopeProvider, func.body.body[0], None)
+        self.params = self._plain_params(func)
+        self._values: dict[cst.CSTNode, frozenset[Kind]] = {}
+        self.returns: list[cst.Return] = []
+        self.raises: list[cst.Raise] = []
+        self.is_generator = False
+        for node in walk(func.body, nested=False):
+            if isinstance(node, cst.Return):
+                self.returns.append(node)
+            elif isinstance(node, cst.Raise):
+                self.raises.append(node)
+            elif isinstance(node, (cst.Yield, cst.Await)):
+                self.is_generator = True
+
+    @staticmethod
+    def _plain_params(func: cst.FunctionDef) -> list[cst.Param]:
+        """The parameters when all are plain positional ones without defaults, else []."""
+        params = func.params
+        if (
+            params.posonly_params
+            or params.kwonly_params
+            or params.star_kwarg is not None
+            or not isinstance(params.star_arg, cst.MaybeSentinel)
+            or any(param.default is not None for param in params.params)
+        ):
+            return []
+        return list(params.params)
+
+    def is_plain(self, arity: int) -> bool:
+        """Whether the method is a plain ``def m(self, a, ...)`` with ``arity`` parameters."""
+        return (
+            self.scope is not None
+            and len(self.params) == arity
+            and not self.func.decorators
+            and self.func.asynchronous is None
+            and not self.is_generator
+            and all(len(self.assignments_of(param.name)) == 1 for param in self.params)
+        )
+
+    def assignments_of(self, name: cst.Name) -> set[Assignment]:
+        """The assignments of a local name of this method."""
+        if self.scope is None:
+            return set()
+        return {a for a in self.scope.assignments[name.value] if isinstance(a, Assignment)}
+
+    def param_accesses(self, index: int) -> list[cst.Name]:
+        """Every place the ``index``-th parameter is read (nested scopes included)."""
+        found: list[cst.Name] = []
+        for assignment in self.assignments_of(self.params[index].name):
+            found.extend(a.node for a in assignment.references if isinstance(a.node, cst.Name))
+        return found
+
+    def referents(self, name: cst.Name) -> set[Assignment] | None:
+        """The assignments a read of ``name`` may see (see :func:`referents`)."""
+        return referents(self.rule, name)
+
+    def is_param(self, name: cst.BaseExpression, index: int) -> bool:
+        """Whether ``name`` reads the ``index``-th parameter."""
+        if not isinstance(name, cst.Name) or len(self.params) <= index:
+            return False
+        referents = self.referents(name)
+        return bool(referents) and referents == self.assignments_of(self.params[index].name)
+
+    def value(self, node: cst.BaseExpression) -> frozenset[Kind]:
+        """What ``node`` may evaluate to."""
+        if node not in self._values:
+            self._values[node] = frozenset({Kind.OTHER})  # guards against cycles
+            self._values[node] = self._value(node)
+        return self._values[node]
+
+    def _value(self, node: cst.BaseExpression) -> frozenset[Kind]:
+        if isinstance(node, cst.Name):
+            return self._name_value(node)
+        if isinstance(node, cst.IfExp):
+            return self.value(node.body) | self.value(node.orelse)
+        if isinstance(node, cst.Call):
+            return frozenset({self._call_value(node)})
+        return frozenset({Kind.OTHER})
+
+    def _name_value(self, node: cst.Name) -> frozenset[Kind]:
+        if node.value == "None":
+            return frozenset({Kind.NONE})
+        if self.is_param(node, 1):
+            return frozenset({Kind.FULLNAME})
+        referents = self.referents(node)
+        if not referents or any(r.scope is not self.scope for r in referents):
+            return frozenset({Kind.OTHER})
+        values: frozenset[Kind] = frozenset()
+        for referent in referents:
+            assigned = assigned_value(self.rule, referent)
+            values |= self.value(assigned) if assigned is not None else {Kind.OTHER}
+        return values
+
+    def _call_value(self, call: cst.Call) -> Kind:
+        if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+            return Kind.OTHER
+        argument = self.value(call.args[0].value)
+        func = call.func
+        if isinstance(func, cst.Attribute) and self.is_param(func.value, 0):
+            if argument != {Kind.FULLNAME}:
+                return Kind.OTHER
+            if func.attr.value == "bytecode_path":
+                return Kind.CACHE if self.bytecode_is_cache else Kind.BYTECODE
+            return _SELF_CALLS.get(func.attr.value, Kind.OTHER)
+        if self.rule.refers_to(func, *CACHE_FROM_SOURCE) and argument == {Kind.SOURCE}:
+            return Kind.CACHE
+        return Kind.OTHER
+
+    def return_values(self) -> frozenset[Kind]:
+        """Everything the method may return (None included when it can fall off its end)."""
+        values: frozenset[Kind] = frozenset()
+        for node in self.returns:
+            values |= self.value(node.value) if node.value is not None else {Kind.NONE}
+        if self.falls_through():
+            values |= {Kind.NONE}
+        return values
+
+    def falls_through(self) -> bool:
+        """Whether the body may end without ``return``/``raise`` (conservative)."""
+        statements = body_statements(self.func)
+        last = statements[-1] if statements else None
+        return not (
+            isinstance(last, cst.SimpleStatementLine)
+            and isinstance(last.body[-1], (cst.Return, cst.Raise))
+        )
+
+
+@dataclass
+class Problem:
+    """Why a class stays as it is, at a place in the file."""
+
+    node: cst.CSTNode
+    message: str
+
+
+@dataclass
+class ClassInfo:
+    """A class with the legacy base, as found in the original tree."""
+
+    node: cst.ClassDef
+    base: cst.Arg
+    scope: Scope
+    body_scope: Scope | None
+    methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    #: Set on a subclass of the class being rewritten: that class's name.
+    parent: str = ""
+
+    @property
+    def name(self) -> str:
+        """The class's name."""
+        return self.node.name.value
+
+    @property
+    def title(self) -> str:
+        """How findings name the class."""
+        suffix = f" (a subclass of `{self.parent}`)" if self.parent else ""
+        return f"`{self.name}`{suffix}"
+
+    def binds(self, name: str) -> bool:
+        """Whether the class body itself binds ``name`` (def, assignment, import...)."""
+        return self.body_scope is not None and name in self.body_scope.assignments
+
+    def binds_once(self, name: str) -> bool:
+        """Whether the class body binds ``name`` exactly once."""
+        return self.body_scope is not None and len(self.body_scope.assignments[name]) == 1
+
+    def statement_of(self, name: str) -> cst.BaseStatement | None:
+        """The class body statement ``def name(...)``, if there is one."""
+        method = self.methods.get(name)
+        return method if method in body_statements(self.node) else None
+
+
+@dataclass
+class Plan:
+    """The rewrite of one class: new base, statements replaced and inserted, what to report."""
+
+    base_arg: cst.Arg
+    base: cst.BaseExpression
+    replace: dict[cst.CSTNode, list[cst.BaseStatement]] = field(default_factory=dict)
+    after: dict[cst.CSTNode, list[cst.BaseStatement]] = field(default_factory=dict)
+    notes: list[Problem] = field(default_factory=list)
+
+
+class LegacyBaseRule(Rule):
+    """Moves subclasses of the legacy ABC ``LEGACY`` onto ``importlib.abc.SourceLoader``.
+
+    Subclasses name the ABC and add their own checks and method translations in
+    :meth:`plan_methods`. A class is rewritten only when every check passes; otherwise it is
+    left untouched and every reason is reported.
+    """
+
+    METADATA_DEPENDENCIES = (*Rule.METADATA_DEPENDENCIES, ScopeProvider, ParentNodeProvider)
+
+    #: The legacy ABC's name, e.g. ``PyLoader``.
+    LEGACY: ClassVar[str]
+
+    def __init__(self, context: cst.codemod.CodemodContext) -> None:
+        super().__init__(context)
+        self.plans: dict[cst.ClassDef, Plan] = {}
+
+    @property
+    def legacy_names(self) -> tuple[str, str]:
+        """The qualified names of the legacy ABC: importlib's and loadermig's backport."""
+        return (f"importlib.abc.{self.LEGACY}", f"loadermig.shim.compat.{self.LEGACY}")
+
+    # -- finding the classes -------------------------------------------------------------
+
+    def visit_Module(self, node: cst.Module) -> None:
+        """Find the legacy references, decide per class, record plans and findings."""
+        self.module_node = node
+        star = next((n for n in walk(node) if isinstance(n, cst.ImportFrom) and _is_star(n)), None)
+        bases, others = self._references(node)
+        for ref in others:
+            self.report(ref, self._outside_message(ref), fixed=False)
+        for classdef in (n for n in walk(node) if isinstance(n, cst.ClassDef)):
+            arg = bases.get(classdef)
+            if arg is None:
+                unresolved = self._unresolved_legacy_base(classdef) if star else None
+                if star is not None and unresolved is not None:
+                    self.report(
+                        unresolved, self._star_message(classdef, unresolved, star), fixed=False
+                    )
+                continue
+            info = self._class_info(classdef, arg)
+            problems = self.class_problems(info, others, star)
+            plan = self.plan(info, problems)
+            if problems:
+                for problem in problems:
+                    self.report(problem.node, problem.message, fixed=False)
+                continue
+            self.plans[classdef] = plan
+            for note in plan.notes:
+                self.report(note.node, note.message, fixed=True)
+            if self._needs_bare_name(info):
+                self.add_needed_import("importlib.abc", "SourceLoader")
+                self.remove_unused_import_by_node(arg.value)
+
+    def _references(
+        self, module: cst.Module
+    ) -> tuple[dict[cst.ClassDef, cst.Arg], list[cst.BaseExpression]]:
+        """Class bases that are exactly the legacy ABC, and every other reference to it."""
+        bases: dict[cst.ClassDef, cst.Arg] = {}
+        others: list[cst.BaseExpression] = []
+        skip: set[cst.CSTNode] = set()
+        for node in walk(module):
+            if node in skip or isinstance(node, (cst.Import, cst.ImportFrom)):
+                skip.update(node.children)
+                continue
+            if _assigns_all(node):
+                others.extend(self._exported(node))
+            if not isinstance(node, (cst.Name, cst.Attribute)):
+                continue
+            names = self.qualified_names(node)
+            if names.isdisjoint(self.legacy_names) or SOURCE_LOADER in names:
+                continue  # the 3.1-compat try/except import is LM001's
+            skip.update(walk(node))
+            arg = self.get_metadata(ParentNodeProvider, node, None)
+            owner = self.get_metadata(ParentNodeProvider, arg, None) if arg else None
+            if (
+                isinstance(arg, cst.Arg)
+                and isinstance(owner, cst.ClassDef)
+                and arg in owner.bases
+                and not arg.star
+                and owner not in bases
+            ):
+                bases[owner] = arg
+            else:
+                others.append(node)
+        return bases, others
+
+    def _exported(self, statement: cst.CSTNode) -> list[cst.BaseExpression]:
+        """The strings in an ``__all__`` assignment that export the legacy ABC."""
+        scope = self.get_metadata(ScopeProvider, statement, None)
+        found: list[cst.BaseExpression] = []
+        for node in walk(statement):
+            if scope is not None and isinstance(node, cst.SimpleString):
+                name = node.evaluated_value
+                exported = {q.name for q in scope.get_qualified_names_for(str(name))}
+                if not exported.isdisjoint(self.legacy_names):
+                    found.append(node)
+        return found
+
+    def _unresolved_legacy_base(self, classdef: cst.ClassDef) -> cst.Name | None:
+        """A base spelled like the legacy ABC that resolves to nothing (a star import's?)."""
+        for arg in classdef.bases:
+            value = arg.value
+            if (
+                isinstance(value, cst.Name)
+                and value.value == self.LEGACY
+                and not self.qualified_names(value)
+            ):
+                return value
+        return None
+
+    def _class_info(self, classdef: cst.ClassDef, arg: cst.Arg) -> ClassInfo:
+        scope = self.get_metadata(ScopeProvider, classdef)
+        assert scope is not None
+        body_scope = self.get_metadata(ScopeProvider, classdef.body.body[0], None)
+        info = ClassInfo(classdef, arg, scope, body_scope)
+        for statement in body_statements(classdef):
+            if isinstance(statement, cst.FunctionDef):
+                info.methods.setdefault(statement.name.value, statement)
+        return info
+
+    # -- deciding ------------------------------------------------------------------------
+
+    #: Builtins the generated methods use; they must not be rebound around the class.
+    BUILTINS_USED: ClassVar[tuple[str, ...]] = ("ImportError",)
+    #: The get_filename the legacy ABC supplied, added unless the class has its own.
+    GET_FILENAME: ClassVar[tuple[str, ...]] = GET_FILENAME
+
+    def class_problems(
+        self, info: ClassInfo, others: list[cst.BaseExpression], star: cst.ImportFrom | None
+    ) -> list[Problem]:
+        """Every reason, shared by both legacy ABCs, why ``info``'s class must stay as it is."""
+        problems: list[Problem] = []
+
+        def add(node: cst.CSTNode, message: str) -> None:
+            problems.append(Problem(node, f"{info.title} {message}"))
+
+        base, classdef = info.base.value, info.node
+        if others:
+            add(
+                base,
+                f"not rewritten while {self.LEGACY} is also used outside class bases "
+                f"(line {self._line(others[0])}): port that use first, then rerun",
+            )
+        if star is not None:
+            add(
+                base,
+                f"not rewritten: `{self._code(star)}` (line {self._line(star)}) may bind "
+                "any name, so the rewrite cannot be checked; import names explicitly, then rerun",
+            )
+        ambiguous = self.qualified_names(base) - set(self.legacy_names)
+        if ambiguous:
+            add(
+                base,
+                f"base `{self._code(base)}` may also be {', '.join(sorted(ambiguous))} "
+                "(conditional or repeated imports); make it unambiguous, then rerun",
+            )
+        for keyword in classdef.keywords:
+            add(
+                keyword,
+                f"passes `{self._code(keyword).rstrip(', ')}` in the class statement, "
+                "which may depend on the base class: rewrite by hand",
+            )
+        for decorator in classdef.decorators:
+            add(
+                decorator,
+                f"is decorated (`@{self._code(decorator.decorator)}`), and the "
+                f"decorator may rely on it being a {self.LEGACY}: rewrite by hand",
+            )
+        other_bases = [arg for arg in classdef.bases if arg is not info.base]
+        if other_bases:
+            listed = ", ".join(self._code(arg.value) for arg in other_bases)
+            add(
+                other_bases[0],
+                f"has other bases ({listed}); with SourceLoader instead of "
+                f"{self.LEGACY} other methods may win in the method resolution order: "
+                "rewrite by hand",
+            )
+        if not isinstance(classdef.body, cst.IndentedBlock):
+            add(classdef, "has a one-line body: rewrite by hand")
+        if self._needs_bare_name(info):
+            for assignment in info.scope["SourceLoader"]:
+                names = {q.name for q in assignment.get_qualified_names_for("SourceLoader")}
+                if not (isinstance(assignment, ImportAssignment) and names == {SOURCE_LOADER}):
+                    node = assignment.node if isinstance(assignment, Assignment) else classdef
+                    add(
+                        base,
+                        "not rewritten: the name SourceLoader is already bound here to "
+                        f"something else (line {self._line(node)}); rename that, then rerun",
+                    )
+        for builtin in self.BUILTINS_USED:
+            if not all(isinstance(a, BuiltinAssignment) for a in info.scope[builtin]):
+                add(
+                    base,
+                    f"not rewritten: the code added would use {builtin}, which this "
+                    "module rebinds: rewrite by hand",
+                )
+        for cls in (info, *self.subclasses(info)):
+            problems += self._method_problems(cls)
+        return problems
+
+    def _method_problems(self, info: ClassInfo) -> list[Problem]:
+        """What the methods of a class (or of a subclass) do that SourceLoader would change."""
+        problems: list[Problem] = []
+
+        def add(node: cst.CSTNode, message: str) -> None:
+            problems.append(Problem(node, f"{info.title} {message}"))
+
+        def where(name: str) -> cst.CSTNode:
+            method = info.methods.get(name)
+            return method.name if method else info.node.name
+
+        if info.binds("load_module"):
+            add(
+                where("load_module"),
+                "defines load_module(); the import system loads a "
+                "SourceLoader through exec_module() and would never call it: move that work "
+                "by hand",
+            )
+        for hook in SOURCE_LOADER_HOOKS:
+            if info.binds(hook):
+                add(
+                    where(hook),
+                    f"defines {hook}(), which SourceLoader calls during imports "
+                    f"but {self.LEGACY} never did: rename it or rewrite by hand",
+                )
+        for node in walk(info.node.body):
+            if isinstance(node, cst.Attribute) and node.attr.value == "load_module":
+                add(
+                    node,
+                    "calls load_module(), which SourceLoader only has as a deprecated "
+                    "shim (DeprecationWarning, slated for removal): rewrite by hand",
+                )
+            elif (
+                isinstance(node, cst.Attribute)
+                and node.attr.value == "get_filename"
+                and isinstance(node.value, cst.Call)
+                and self.refers_to(node.value.func, "builtins.super")
+            ):
+                add(
+                    node,
+                    "calls super().get_filename(), which is abstract on SourceLoader: "
+                    "rewrite by hand",
+                )
+        if info.binds("get_filename") and not self._get_filename_is_source_path(info):
+            add(
+                where("get_filename"),
+                f"defines get_filename(); {self.LEGACY} read the source through "
+                "source_path(), SourceLoader reads it through get_filename(), and loadermig "
+                "cannot show they agree (get_filename must give source_path(), ImportError "
+                "where that is None): rewrite by hand",
+            )
+        return problems
+
+    def _get_filename_is_source_path(self, info: ClassInfo) -> bool:
+        """Whether the class's own get_filename is the one PyLoader had, in effect.
+
+        That is: it is PyLoader's own code (``path = self.source_path(fullname)``, ImportError
+        when that is None, else ``path``), or source_path returns nothing but
+        ``self.get_filename(fullname)`` or None (the 3.1 compatibility idiom of the PyLoader
+        documentation, whose get_filename raises ImportError as ExecutionLoader requires).
+        """
+        method = info.methods.get("get_filename")
+        if method is None or not info.binds_once("get_filename"):
+            return False
+        if self._is_pyloader_get_filename(method):
+            return True
+        source_path = info.methods.get("source_path")
+        if source_path is None or not info.binds_once("source_path"):
+            return False
+        flow = Flow(self, source_path)
+        return flow.is_plain(2) and flow.return_values() <= {Kind.FILENAME, Kind.NONE}
+
+    def _is_pyloader_get_filename(self, method: cst.FunctionDef) -> bool:
+        """Whether ``method`` is ``path = self.source_path(fullname)``, ``if path is None:
+        raise ImportError(...)``, ``return path`` (after an optional docstring)."""
+        flow = Flow(self, method)
+        statements = list(body_statements(method))
+        statements = statements[1:] if has_docstring(statements) else statements
+        if not flow.is_plain(2) or len(statements) != 3:
+            return False
+        bind, check, result = statements
+        target = _single(bind, cst.Assign)
+        raised = _single(check.body, cst.Raise) if isinstance(check, cst.If) else None
+        returned = _single(result, cst.Return)
+        if not (target and raised and returned and isinstance(check, cst.If)):
+            return False
+        name = target.targets[0].target if len(target.targets) == 1 else None
+        error = raised.exc.func if isinstance(raised.exc, cst.Call) else raised.exc
+        test = check.test
+        return (
+            isinstance(name, cst.Name)
+            and flow.value(target.value) == {Kind.SOURCE}
+            and check.orelse is None
+            and isinstance(test, cst.Comparison)
+            and _is_name(test.left, name.value)
+            and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, cst.Is)
+            and _is_name(test.comparisons[0].comparator, "None")
+            and error is not None
+            and self.refers_to(error, "builtins.ImportError")
+            and returned.value is not None
+            and _is_name(returned.value, name.value)
+        )
+
+    def subclasses(self, info: ClassInfo) -> list[ClassInfo]:
+        """The classes of this module that derive from ``info``'s class, at any depth."""
+        found: dict[cst.ClassDef, ClassInfo] = {info.node: info}
+        changed = True
+        while changed:
+            changed = False
+            for node in walk(self.module_node):
+                if not isinstance(node, cst.ClassDef) or node in found:
+                    continue
+                arg = next((a for a in node.bases if self._names_one_of(a.value, found)), None)
+                if arg is not None:
+                    found[node] = self._class_info(node, arg)
+                    found[node].parent = info.name
+                    changed = True
+        return [sub for node, sub in found.items() if node is not info.node]
+
+    def _names_one_of(
+        self, expression: cst.BaseExpression, classes: Iterable[cst.ClassDef]
+    ) -> bool:
+        """Whether ``expression`` is a name of one of ``classes``."""
+        if not isinstance(expression, cst.Name):
+            return False
+        nodes = {a.node for a in referents(self, expression) or ()}
+        return len(nodes) == 1 and not nodes.isdisjoint(classes)
+
+    def _needs_bare_name(self, info: ClassInfo) -> bool:
+        """Whether the new base is the bare name ``SourceLoader`` (not ``abc.SourceLoader``)."""
+        base = info.base.value
+        return not (isinstance(base, cst.Attribute) and self.refers_to(base.value, "importlib.abc"))
+
+    # -- rewriting -----------------------------------------------------------------------
+
+    def plan(self, info: ClassInfo, problems: list[Problem]) -> Plan:
+        """The rewrite of a class; adds to ``problems`` what stands in its way."""
+        base = info.base.value
+        if self._needs_bare_name(info):
+            new_base: cst.BaseExpression = cst.Name("SourceLoader", lpar=base.lpar, rpar=base.rpar)
+        else:
+            assert isinstance(base, cst.Attribute)
+            new_base = base.with_changes(attr=cst.Name("SourceLoader"))
+        plan = Plan(info.base, new_base)
+        if not info.binds("get_filename") and isinstance(info.node.body, cst.IndentedBlock):
+            self.insert_after(info, plan, "source_path", [self.GET_FILENAME])
+        self.plan_methods(info, plan, problems)
+        return plan
+
+    def plan_methods(self, info: ClassInfo, plan: Plan, problems: list[Problem]) -> None:
+        """Add the rule's own method changes and notes to ``plan``, its objections to
+        ``problems``."""
+        raise NotImplementedError
+
+    def insert_after(
+        self, info: ClassInfo, plan: Plan, name: str, methods: Sequence[Sequence[str]]
+    ) -> None:
+        """Insert ``methods`` (source lines) after method ``name``, else at the class's end.
+
+        They are indented like that method's body and get the blank lines the statement after
+        it has (before its first comment, which belongs to it).
+        """
+        statements = list(body_statements(info.node))
+        anchor = info.statement_of(name) or statements[-1]
+        index = statements.index(anchor)
+        spacing = statements[index + 1] if index + 1 < len(statements) else anchor
+        blank: list[cst.EmptyLine] = []
+        for line in leading_lines(spacing):
+            if line.comment is not None:
+                break
+            blank.append(line)
+        if spacing is anchor and not blank:
+            blank = [cst.EmptyLine(indent=False)]
+        body = anchor.body if isinstance(anchor, cst.FunctionDef) else None
+        indent = body.indent if isinstance(body, cst.IndentedBlock) else None
+        for lines in methods:
+            method = self._parse(lines).visit(_Reindent(indent))
+            assert isinstance(method, cst.FunctionDef)
+            plan.after.setdefault(anchor, []).append(method.with_changes(leading_lines=blank))
+
+    def _parse(self, lines: Sequence[str]) -> cst.FunctionDef:
+        """Parse a method written with 4-space indents, in the module's newline and indent."""
+        module = self.module_node
+        text = "".join(
+            module.default_indent * ((len(line) - len(line.lstrip(" "))) // 4)
+            + line.lstrip(" ")
+            + module.default_newline
+            for line in lines
+        )
+        statement = cst.parse_statement(text, config=module.config_for_parsing)
+        assert isinstance(statement, cst.FunctionDef)
+        return statement
+
+    def leave_ClassDef(
+        self, original_node: cst.ClassDef, updated_node: cst.ClassDef
+    ) -> cst.ClassDef:
+        """Apply the plan made for this class, if any."""
+        plan = self.plans.get(original_node)
+        if plan is None or not isinstance(updated_node.body, cst.IndentedBlock):
+            return updated_node
+        bases = [
+            arg.with_changes(value=plan.base) if original is plan.base_arg else arg
+            for original, arg in zip(original_node.bases, updated_node.bases)
+        ]
+        statements: list[cst.BaseStatement] = []
+        for original, updated in zip(body_statements(original_node), updated_node.body.body):
+            statements.extend(plan.replace.get(original, [updated]))
+            statements.extend(plan.after.get(original, []))
+        body = updated_node.body.with_changes(body=statements)
+        return updated_node.with_changes(bases=bases, body=body)
+
+    # -- messages ------------------------------------------------------------------------
+
+    def _problem(self, info: ClassInfo, node: cst.CSTNode, message: str) -> Problem:
+        """A finding about ``info``'s class."""
+        return Problem(node, f"{info.title} {message}")
+
+    def _outside_message(self, ref: cst.BaseExpression) -> str:
+        parent = self.get_metadata(ParentNodeProvider, ref, None)
+        owner = self.get_metadata(ParentNodeProvider, parent, None) if parent else None
+        if isinstance(parent, cst.Arg) and isinstance(owner, cst.ClassDef):
+            return (
+                f"`{self._code(parent).rstrip(', ')}` is not a plain base class, so loadermig "
+                f"cannot tell what `{owner.name.value}` inherits: rewrite it by hand"
+            )
+        if isinstance(ref, cst.SimpleString):
+            return (
+                f"`__all__` exports {self.LEGACY}, which Python 3.4 removed; modules that "
+                "import it from here keep using it: stop exporting it, then rerun"
+            )
+        qualified = sorted(self.qualified_names(ref) & set(self.legacy_names))[0]
+        return (
+            f"`{self._code(ref)}` refers to {qualified} outside a plain class base; Python "
+            "3.4 removed it and SourceLoader is no drop-in for this use: port it by hand"
+        )
+
+    def _star_message(self, classdef: cst.ClassDef, base: cst.Name, star: cst.ImportFrom) -> str:
+        return (
+            f"`{classdef.name.value}`: base `{base.value}` cannot be resolved because of "
+            f"`{self._code(star)}` (line {self._line(star)}); import it by name, then rerun"
+        )
+
+    def _code(self, node: cst.CSTNode) -> str:
+        return self.module_node.code_for_node(node).strip()
+
+    def _line(self, node: cst.CSTNode) -> int:
+        from libcst.metadata import PositionProvider
+
+        return self.get_metadata(PositionProvider, node).start.line
+
+
+def _single(node: cst.CSTNode, kind: type[_T]) -> _T | None:
+    """The only small statement of a one-statement line or block, if it is a ``kind``."""
+    if isinstance(node, cst.IndentedBlock) and len(node.body) == 1:
+        node = node.body[0]
+    if (
+        isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite))
+        and len(node.body) == 1
+    ):
+        small = node.body[0]
+        return small if isinstance(small, kind) else None
+    return None
+
+
+def _is_name(node: cst.CSTNode, name: str) -> bool:
+    return isinstance(node, cst.Name) and node.value == name
+
+
+def _assigns_all(node: cst.CSTNode) -> bool:
+    """Whether ``node`` is an assignment to ``__all__``."""
+    if isinstance(node, cst.Assign):
+        targets = [target.target for target in node.targets]
+    elif isinstance(node, (cst.AugAssign, cst.AnnAssign)):
+        targets = [node.target]
+    else:
+        return False
+    return any(isinstance(t, cst.Name) and t.value == "__all__" for t in targets)
+
+
+def _is_star(node: cst.ImportFrom) -> bool:
+    return isinstance(node.names, cst.ImportStar)
+
+
+class _Reindent(cst.CSTTransformer):
+    def __init__(self, indent: str | None) -> None:
+        self.indent = indent
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        return updated_node.with_changes(indent=self.indent)

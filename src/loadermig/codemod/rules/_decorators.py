@@ -1,0 +1,412 @@
+"""Shared by LM004 and LM005: the removed ``importlib.util`` loader decorators.
+
+``module_for_loader``, ``set_loader`` and ``set_package`` left ``importlib.util`` in Python
+3.12; ``loadermig.shim.compat`` has backports of all three, which the rules treat the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import Assignment, PositionProvider, Scope, ScopeProvider
+
+from ._base import Rule
+
+SHIM = "loadermig.shim.compat."
+MODULE_FOR_LOADER = "module_for_loader"
+SET_LOADER = "set_loader"
+SET_PACKAGE = "set_package"
+_REMOVED = {
+    prefix + api: api
+    for prefix in ("importlib.util.", SHIM)
+    for api in (MODULE_FOR_LOADER, SET_LOADER, SET_PACKAGE)
+}
+
+
+def removed_decorator(names: Collection[str]) -> str | None:
+    """Which removed decorator the qualified ``names`` of an expression denote, if any.
+
+    ``"module_for_loader"``, ``"set_loader"`` or ``"set_package"`` when every name is that
+    API (from ``importlib.util`` or the shim); ``"?"`` when only some of them are a removed
+    decorator (say, a name bound by an import in one branch and by a ``def`` in another);
+    None when none is.
+    """
+    apis = {_REMOVED.get(name) for name in names}
+    if not apis or apis == {None}:
+        return None
+    if len(apis) == 1:
+        return apis.pop()
+    return "?"
+
+
+def decorator_names(rule: Rule, decorator: cst.Decorator) -> set[str]:
+    """The qualified names of a plain ``@name`` / ``@module.name`` decorator.
+
+    Empty for any other decorator expression: in ``@module_for_loader(...)`` the decorator is
+    what the call returns, not ``module_for_loader`` itself.
+    """
+    if isinstance(decorator.decorator, (cst.Name, cst.Attribute)):
+        return rule.qualified_names(decorator.decorator)
+    return set()
+
+
+def denotes(names: Collection[str], api: str) -> bool:
+    """Whether one of the qualified ``names`` is the removed decorator ``api``."""
+    return any(_REMOVED.get(name) == api for name in names)
+
+
+def from_shim(names: Collection[str]) -> bool:
+    """Whether every one of the qualified ``names`` is a ``loadermig.shim.compat`` backport."""
+    return bool(names) and all(name.startswith(SHIM) for name in names)
+
+
+class OwnStatements(cst.CSTVisitor):
+    """The ``return``, ``yield`` and ``del`` nodes of one function body, not of nested ones."""
+
+    def __init__(self) -> None:
+        self.returns: list[cst.Return] = []
+        self.yields: list[cst.CSTNode] = []
+        self.deletes: list[cst.Del] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        """Nested functions have their own returns."""
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        """So do the methods of nested classes."""
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        """And lambdas (a ``yield`` in one is its own)."""
+        return False
+
+    def visit_Return(self, node: cst.Return) -> None:
+        """Collect."""
+        self.returns.append(node)
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        """Collect."""
+        self.yields.append(node)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        """Collect."""
+        self.deletes.append(node)
+
+
+def own_statements(function: cst.FunctionDef) -> OwnStatements:
+    """Scan ``function``'s body (without nested scopes)."""
+    found = OwnStatements()
+    function.body.visit(found)
+    return found
+
+
+class _EmptyTries(cst.CSTTransformer):
+    """Count, or drop, ``try``/``except`` statements whose every clause is ``pass``."""
+
+    def __init__(self, drop: bool) -> None:
+        super().__init__()
+        self.drop = drop
+        self.count = 0
+
+    def leave_Try(
+        self, original_node: cst.Try, updated_node: cst.Try
+    ) -> cst.Try | cst.RemovalSentinel:
+        suites = [updated_node.body, *(handler.body for handler in updated_node.handlers)]
+        if updated_node.orelse or updated_node.finalbody or not all(map(_only_pass, suites)):
+            return updated_node
+        self.count += 1
+        return cst.RemoveFromParent() if self.drop else updated_node
+
+
+def _only_pass(suite: cst.BaseSuite) -> bool:
+    if isinstance(suite, cst.SimpleStatementSuite):
+        return all(isinstance(small, cst.Pass) for small in suite.body)
+    assert isinstance(suite, cst.IndentedBlock)
+    return all(
+        isinstance(line, cst.SimpleStatementLine)
+        and all(isinstance(small, cst.Pass) for small in line.body)
+        for line in suite.body
+    )
+
+
+def count_empty_tries(module: cst.Module) -> int:
+    """How many ``try: pass / except: pass`` statements ``module`` holds."""
+    counter = _EmptyTries(drop=False)
+    module.visit(counter)
+    return counter.count
+
+
+def drop_emptied_tries(module: cst.Module, before: int) -> cst.Module:
+    """Remove the do-nothing ``try`` statements that removing unused imports left behind.
+
+    ``try: from importlib.util import module_for_loader / except ImportError: from
+    loadermig.shim.compat import module_for_loader`` becomes ``try: pass / except ImportError:
+    pass`` once both imports are unused. Such a statement does nothing, but it is only
+    dropped when the input had none (``before`` is 0), so nothing the author wrote goes.
+    """
+    if before or count_empty_tries(module) == 0:
+        return module
+    return module.visit(_EmptyTries(drop=True))
+
+
+# -- what LM004 needs to know about the classes of a module -------------------------------
+
+#: Bases that define no exec_module (and no is_package) in any Python 3.
+PLAIN_BASES = frozenset(
+    {
+        "builtins.object",
+        "abc.ABC",
+        "importlib.abc.Finder",
+        "importlib.abc.MetaPathFinder",
+        "importlib.abc.PathEntryFinder",
+        "importlib.abc.Loader",
+        "importlib.abc.ResourceLoader",
+    }
+)
+#: Of those, the ones that provide ``create_module()`` returning None (and ``load_module()``).
+LOADER_BASES = frozenset({"importlib.abc.Loader", "importlib.abc.ResourceLoader"})
+
+
+@dataclass
+class ClassFacts:
+    """What a class and its bases provide, and why converting its load_module is unsafe."""
+
+    problem: str | None = None
+    has_is_package: bool = False
+    has_create_module: bool = False
+    loader_base: bool = False
+    mentions_path: bool = False
+
+
+class _Index(cst.CSTVisitor):
+    """Every class of a module, and every use of ``load_module`` by attribute or string."""
+
+    def __init__(self) -> None:
+        self.classes: list[cst.ClassDef] = []
+        self.load_module_uses: list[cst.CSTNode] = []
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        """Collect."""
+        self.classes.append(node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        """Collect ``x.load_module``."""
+        if node.attr.value == "load_module":
+            self.load_module_uses.append(node)
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        """Collect ``"load_module"`` (``getattr``/``hasattr`` arguments)."""
+        if node.evaluated_value == "load_module":
+            self.load_module_uses.append(node)
+
+
+class _PathMention(cst.CSTVisitor):
+    """Whether a class mentions ``__path__`` (sets it on modules it loads)."""
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        """``__path__=...`` keywords and names."""
+        self.found |= node.value == "__path__"
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        """``setattr(module, "__path__", ...)``."""
+        self.found |= node.evaluated_value == "__path__"
+
+
+class LoaderClasses:
+    """The classes of one module as LM004 sees them (metadata read through ``rule``)."""
+
+    def __init__(self, rule: Rule, module: cst.Module) -> None:
+        self._rule = rule
+        self._module = module
+        index = _Index()
+        module.visit(index)
+        self._classes = index.classes
+        self._uses = index.load_module_uses
+        self._owner = {
+            statement: cls
+            for cls in index.classes
+            if isinstance(cls.body, cst.IndentedBlock)
+            for statement in cls.body.body
+            if isinstance(statement, cst.FunctionDef)
+        }
+        self._by_name = {name: cls for cls in index.classes for name in rule.qualified_names(cls)}
+
+    def owner(self, function: cst.FunctionDef) -> cst.ClassDef | None:
+        """The class whose body defines ``function`` directly, if any."""
+        return self._owner.get(function)
+
+    def code(self, node: cst.CSTNode) -> str:
+        """``node`` as source code."""
+        return self._module.code_for_node(node).strip()
+
+    def line(self, node: cst.CSTNode) -> int:
+        """The line ``node`` starts on."""
+        return int(self._rule.get_metadata(PositionProvider, node).start.line)
+
+    def first_load_module_use(self) -> cst.CSTNode | None:
+        """The first ``.load_module`` / ``"load_module"`` in the module, if any."""
+        return self._uses[0] if self._uses else None
+
+    def facts(self, cls: cst.ClassDef) -> ClassFacts:
+        """What ``cls`` and its bases provide; ``problem`` says why conversion is unsafe."""
+        facts = ClassFacts()
+        scope = self._scope(cls)
+        if scope is not None:
+            facts.problem = self._own_problem(cls, scope)
+        self._inherit(cls, facts, seen=set(), own=True)
+        return facts
+
+    def _scope(self, cls: cst.ClassDef) -> Scope | None:
+        first = cls.body.body[0] if cls.body.body else None
+        return None if first is None else self._rule.get_metadata(ScopeProvider, first, None)
+
+    def _own_problem(self, cls: cst.ClassDef, scope: Scope) -> str | None:
+        if scope.assignments["exec_module"]:
+            return (
+                "the class already defines exec_module(), which the import system has called "
+                "instead of this load_module() since Python 3.4; delete the one that should "
+                "not run"
+            )
+        bindings = [a for a in scope.assignments["load_module"] if isinstance(a, Assignment)]
+        if len(bindings) > 1 or scope.accesses["load_module"]:
+            return "the class body binds or uses load_module besides this def; convert by hand"
+        names = self._rule.qualified_names(cls)
+        for other in self._classes:
+            if other is cls or not any(
+                names & self._rule.qualified_names(b.value) for b in other.bases
+            ):
+                continue
+            other_scope = self._scope(other)
+            if other_scope is not None and other_scope.assignments["load_module"]:
+                return (
+                    f"its subclass {other.name.value} (line {self.line(other)}) overrides "
+                    "load_module(), and would get this class's exec_module(), which the import "
+                    "system prefers; convert both classes together by hand"
+                )
+        return None
+
+    def _inherit(self, cls: cst.ClassDef, facts: ClassFacts, seen: set[int], own: bool) -> None:
+        """Fold what ``cls`` (and recursively its bases) define into ``facts``."""
+        if id(cls) in seen:
+            return
+        seen.add(id(cls))
+        scope = self._scope(cls)
+        if scope is not None:
+            if not own and scope.assignments["exec_module"] and facts.problem is None:
+                facts.problem = _inherits_exec_module(cls.name.value)
+            facts.has_is_package |= bool(scope.assignments["is_package"])
+            for assignment in scope.assignments["create_module"]:
+                node = getattr(assignment, "node", None)
+                if isinstance(node, cst.FunctionDef) and _returns_none_only(self._rule, node):
+                    facts.has_create_module = True
+                elif facts.problem is None:
+                    facts.problem = (
+                        f"{cls.name.value} defines create_module(), which the import system "
+                        "never called for this load_module() loader but would call after "
+                        "the conversion; check what it returns, then convert by hand"
+                    )
+        mention = _PathMention()
+        cls.visit(mention)
+        facts.mentions_path |= mention.found
+        for base in cls.bases:
+            self._inherit_base(base, facts, seen)
+
+    def _inherit_base(self, base: cst.Arg, facts: ClassFacts, seen: set[int]) -> None:
+        if base.keyword is not None:
+            return  # metaclass=...
+        names = self._rule.qualified_names(base.value) if not base.star else set()
+        if names and names <= PLAIN_BASES:
+            if names & LOADER_BASES:
+                facts.loader_base = facts.has_create_module = True
+            return
+        local = [self._by_name[name] for name in names if name in self._by_name]
+        if names and len(local) == len(names):
+            for cls in local:
+                self._inherit(cls, facts, seen, own=False)
+            return
+        if facts.problem is not None:
+            return
+        known = sorted(names & EXEC_MODULE_BASES)
+        if known:
+            facts.problem = _inherits_exec_module(known[0])
+        else:
+            facts.problem = (
+                f"its base class {self.code(base.value)} is not known to this rule: if it "
+                "defines exec_module(), the import system has been calling that instead of "
+                "this load_module() since Python 3.4; check it, then convert by hand"
+            )
+
+
+#: Bases known to define exec_module() (on every Python 3.4+ that has them).
+EXEC_MODULE_BASES = frozenset(
+    {
+        *(
+            "importlib.abc." + name
+            for name in ("InspectLoader", "ExecutionLoader", "FileLoader", "SourceLoader")
+        ),
+        *(
+            "importlib.machinery." + name
+            for name in (
+                "SourceFileLoader",
+                "SourcelessFileLoader",
+                "ExtensionFileLoader",
+                "BuiltinImporter",
+                "FrozenImporter",
+                "NamespaceLoader",
+            )
+        ),
+        "loadermig.shim.compat.PyLoader",
+        "loadermig.shim.compat.PyPycLoader",
+        "zipimport.zipimporter",
+    }
+)
+
+
+def _inherits_exec_module(base: str) -> str:
+    return (
+        f"the class inherits exec_module() from {base}, which the import system has called "
+        "instead of this load_module() since Python 3.4; delete the one that should not run"
+    )
+
+
+def _returns_none_only(rule: Rule, function: cst.FunctionDef) -> bool:
+    """Whether the body is (a docstring and) just ``return None``, ``return`` or ``pass``."""
+    body = function.body
+    smalls: list[cst.BaseSmallStatement] = []
+    if isinstance(body, cst.SimpleStatementSuite):
+        smalls = list(body.body)
+    else:
+        for line in body.body:
+            if not isinstance(line, cst.SimpleStatementLine):
+                return False
+            smalls.extend(line.body)
+    if smalls and isinstance(smalls[0], cst.Expr) and isinstance(smalls[0].value, cst.SimpleString):
+        smalls = smalls[1:]
+    if len(smalls) != 1:
+        return False
+    only = smalls[0]
+    if isinstance(only, cst.Pass):
+        return True
+    return isinstance(only, cst.Return) and (
+        only.value is None or rule.refers_to(only.value, "builtins.None")
+    )
+
+
+def keep_file_start(before: cst.Module, after: cst.Module) -> cst.Module:
+    """Don't let a removed first import leave the file starting with blank lines."""
+    if not after.body or after.header or _starts_blank(before) or not _starts_blank(after):
+        return after
+    first = after.body[0]
+    lines = list(first.leading_lines)
+    while lines and lines[0].comment is None:
+        lines.pop(0)
+    return after.with_changes(body=[first.with_changes(leading_lines=lines), *after.body[1:]])
+
+
+def _starts_blank(module: cst.Module) -> bool:
+    return module.code[:1] in ("\n", "\r")

@@ -1,0 +1,58 @@
+"""LM002: a ``PyLoader`` subclass becomes an ``importlib.abc.SourceLoader`` subclass.
+
+PyLoader (removed in Python 3.4) built everything on ``source_path(fullname)``, ``get_data``
+and ``is_package``; SourceLoader builds on ``get_filename`` and ``get_data``. The class keeps
+all its methods and gains the ``get_filename`` PyLoader used to supply (``source_path()``, and
+ImportError where that is None), so code calling ``self.source_path()`` keeps working. The
+checks that keep a class as it is live in :mod:`._classes`.
+"""
+
+from __future__ import annotations
+
+from ._classes import ClassInfo, LegacyBaseRule, Plan, Problem
+
+
+class PyLoaderRule(LegacyBaseRule):
+    """Rewrite ``class L(PyLoader)`` to ``class L(SourceLoader)`` with PyLoader's get_filename."""
+
+    ID = "LM002"
+    TITLE = "PyLoader subclass -> importlib.abc.SourceLoader, keeping source_path()"
+    TRIGGERS = (b"PyLoader",)
+    LEGACY = "PyLoader"
+    BEFORE = """\
+from importlib.abc import PyLoader
+
+class DirLoader(PyLoader):
+    def source_path(self, fullname):
+        return self.paths.get(fullname)
+
+    def get_data(self, path): ...
+    def is_package(self, fullname): ...
+"""
+    AFTER = '''\
+from importlib.abc import SourceLoader
+
+class DirLoader(SourceLoader):
+    def source_path(self, fullname):
+        return self.paths.get(fullname)
+
+    def get_filename(self, fullname):
+        """Return source_path(fullname); ImportError when that is None (no source)."""
+        path = self.source_path(fullname)
+        if path is None:
+            raise ImportError(f"no source path for {fullname!r}", name=fullname)
+        return path
+
+    def get_data(self, path): ...
+    def is_package(self, fullname): ...
+'''
+
+    def plan_methods(self, info: ClassInfo, plan: Plan, problems: list[Problem]) -> None:
+        """Nothing beyond the shared rewrite; say what was done."""
+        done = "now subclasses importlib.abc.SourceLoader"
+        if info.binds("get_filename"):
+            done += " (its own get_filename() gives the source path)"
+        else:
+            done += "; get_filename() added: source_path(), ImportError where that is None"
+        done += "; get_source() of a module without source now raises, not returns None"
+        plan.notes.append(self._problem(info, info.base.value, done))

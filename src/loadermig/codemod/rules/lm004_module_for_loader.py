@@ -1,0 +1,448 @@
+"""LM004: ``@module_for_loader`` ``load_module`` -> ``create_module`` + ``exec_module``.
+
+``module_for_loader`` (removed in Python 3.12) turned ``load_module(self, module)`` into the
+PEP 302 ``load_module(fullname)``: it reused ``sys.modules[fullname]`` or created, registered
+and (on failure) removed a new module with ``__loader__`` and ``__package__`` set. For a loader
+with ``exec_module`` the import system does all of that itself, so the method body becomes
+``exec_module`` unchanged. Where that could change what runs, the rule refuses with a finding.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.metadata import (
+    Assignment,
+    ExpressionContext,
+    ExpressionContextProvider,
+    ScopeProvider,
+)
+
+from ._base import Rule
+from ._decorators import (
+    MODULE_FOR_LOADER,
+    ClassFacts,
+    LoaderClasses,
+    count_empty_tries,
+    decorator_names,
+    denotes,
+    drop_emptied_tries,
+    keep_file_start,
+    own_statements,
+    removed_decorator,
+)
+
+NOT_DONE = "@module_for_loader load_module() not converted: "
+
+
+@dataclass
+class _Plan:
+    """How one decorated method is rewritten."""
+
+    final: cst.Return | None
+    add_create_module: bool
+    self_name: str
+
+
+class ModuleForLoaderRule(Rule):
+    """Rewrite ``@module_for_loader`` ``load_module(self, module)`` into ``exec_module``."""
+
+    ID = "LM004"
+    TITLE = "`@module_for_loader` `load_module(self, module)` -> `create_module` + `exec_module`"
+    TRIGGERS = (b"module_for_loader",)
+    BEFORE = (
+        "from importlib.util import module_for_loader\n"
+        "\n"
+        "class Loader:\n"
+        "    @module_for_loader\n"
+        "    def load_module(self, module):\n"
+        "        exec(self.get_code(module.__name__), module.__dict__)\n"
+        "        return module\n"
+    )
+    AFTER = (
+        "class Loader:\n"
+        "    def create_module(self, spec):\n"
+        "        return None\n"
+        "\n"
+        "    def exec_module(self, module):\n"
+        "        exec(self.get_code(module.__name__), module.__dict__)\n"
+    )
+
+    # (ignore: Rule's unannotated tuple narrows libcst's ClassVar[Collection[ProviderT]])
+    METADATA_DEPENDENCIES = (
+        *Rule.METADATA_DEPENDENCIES,
+        ScopeProvider,
+        ExpressionContextProvider,
+    )
+
+    def __init__(self, context: CodemodContext) -> None:
+        super().__init__(context)
+        self._plans: dict[cst.FunctionDef, _Plan] = {}
+        self._bare_returns: set[cst.Return] = set()
+        self._handled: set[cst.CSTNode] = set()
+
+    def transform_module(self, tree: cst.Module) -> cst.Module:
+        """Run the rule, then tidy up after removed imports (emptied ``try``, blank start)."""
+        after = drop_emptied_tries(super().transform_module(tree), count_empty_tries(tree))
+        return keep_file_start(tree, after)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        """Index the module's classes and its uses of ``load_module``."""
+        self._classes = LoaderClasses(self, node)
+
+    # -- deciding -------------------------------------------------------------------------
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """Decide about a function decorated with ``module_for_loader``."""
+        names = [decorator_names(self, d) for d in node.decorators]
+        ours = [denotes(found, MODULE_FOR_LOADER) for found in names]
+        if not any(ours):
+            return
+        anchor = node.decorators[ours.index(True)]
+        self._handled.update(d.decorator for d, mine in zip(node.decorators, ours) if mine)
+        kinds = [removed_decorator(found) for found in names]
+        problem = self._problem(node, kinds)
+        if problem is not None:
+            self.report(anchor, NOT_DONE + problem, fixed=False)
+            return
+        owner = self._classes.owner(node)
+        assert owner is not None
+        facts = self._classes.facts(owner)
+        plan = self._plan(node, facts)
+        self._plans[node] = plan
+        self.report(anchor, self._done_message(node, kinds, plan, facts), fixed=True)
+
+    def _problem(self, node: cst.FunctionDef, kinds: Sequence[str | None]) -> str | None:
+        """Why converting ``node`` could change behaviour (None when it cannot)."""
+        return (
+            self._stack_problem(node, kinds)
+            or self._body_problem(node, kinds)
+            or self._class_problem(node)
+        )
+
+    def _stack_problem(self, node: cst.FunctionDef, kinds: Sequence[str | None]) -> str | None:
+        """Where the method is, what else decorates it, and its signature."""
+        owner = self._classes.owner(node)
+        if owner is None:
+            return (
+                "it decorates a function that is not a method defined directly in a class "
+                "body; convert it to exec_module(self, module) by hand"
+            )
+        for decorator, kind in zip(node.decorators, kinds):
+            code = self._classes.code(decorator.decorator)
+            if kind == "?":
+                return (
+                    f"@{code} may also be bound to something else than importlib.util's "
+                    "decorator; convert by hand"
+                )
+            if kind is None:
+                return (
+                    f"the method also has the decorator @{code}; decide how it applies to "
+                    "exec_module(module), then convert by hand"
+                )
+        if max(Counter(kinds).values()) > 1:
+            return "the same decorator appears twice on the method; convert by hand"
+        if node.name.value != "load_module":
+            return (
+                f"the decorated method is {node.name.value}(), not load_module(); convert by hand"
+            )
+        if node.asynchronous is not None:
+            return "the method is async; convert by hand"
+        if _module_param(node) is None:
+            return (
+                "the method does not take exactly (self, module) without defaults, but "
+                "exec_module(module) gets one argument; convert by hand"
+            )
+        return None
+
+    def _body_problem(self, node: cst.FunctionDef, kinds: Sequence[str | None]) -> str | None:
+        """Generators, a rebound module parameter, and returns of anything but the module."""
+        param = _module_param(node)
+        assert param is not None
+        own = own_statements(node)
+        if own.yields:
+            line = self._classes.line(own.yields[0])
+            return f"the method is a generator (yield on line {line}); convert by hand"
+        wanted = self.qualified_names(param.name)
+        scope = self.get_metadata(ScopeProvider, param.name)
+        for assignment in scope.assignments[param.name.value] if scope else ():
+            if isinstance(assignment, Assignment) and assignment.node is not param:
+                return (
+                    f"the method rebinds its parameter {param.name.value} (line "
+                    f"{self._classes.line(assignment.node)}); convert by hand"
+                )
+        for delete in own.deletes:
+            if self.qualified_names(delete.target) & wanted:
+                line = self._classes.line(delete)
+                return f"the method deletes {param.name.value} (line {line}); convert by hand"
+        returns_none = []
+        for statement in own.returns:
+            if statement.value is None or self.refers_to(statement.value, "builtins.None"):
+                returns_none.append(statement)
+            elif not (
+                isinstance(statement.value, cst.Name)
+                and self.qualified_names(statement.value) & wanted
+            ):
+                return (
+                    f"line {self._classes.line(statement)} returns something else than its "
+                    f"parameter {param.name.value}, and exec_module's result is ignored; "
+                    "decide what that return was for, then convert by hand"
+                )
+        stacked = sorted({kind for kind in kinds if kind and kind != MODULE_FOR_LOADER})
+        if stacked and (returns_none or not _ends_in_return_or_raise(node)):
+            where = (
+                f"line {self._classes.line(returns_none[0])} returns None"
+                if returns_none
+                else "the method can end without returning the module"
+            )
+            return (
+                f"the stacked @{stacked[0]} fails with AttributeError unless the module is "
+                f"returned, and {where}; fix that path, then rerun"
+            )
+        return None
+
+    def _class_problem(self, node: cst.FunctionDef) -> str | None:
+        """The class and its relatives, and other code using ``load_module``."""
+        owner = self._classes.owner(node)
+        assert owner is not None
+        facts = self._classes.facts(owner)
+        if facts.problem is not None:
+            return facts.problem
+        if not facts.has_is_package and facts.mentions_path:
+            return (
+                "the class sets __path__ but has no is_package(); after the conversion "
+                "package-ness and __package__ would come from the module spec, which "
+                "without is_package() marks no module as a package; add "
+                "is_package(fullname), then rerun"
+            )
+        use = self._classes.first_load_module_use()
+        if use is not None:
+            return (
+                f"line {self._classes.line(use)} uses load_module, which this class would no "
+                "longer define; switch that code to importlib.import_module(name), then rerun"
+            )
+        return None
+
+    def _plan(self, node: cst.FunctionDef, facts: ClassFacts) -> _Plan:
+        param = _module_param(node)
+        assert param is not None
+        wanted = self.qualified_names(param.name)
+        final = _final_return(node)
+        for statement in own_statements(node).returns:
+            value = statement.value
+            if statement is not final and value and self.qualified_names(value) & wanted:
+                self._bare_returns.add(statement)
+        if final is not None and (
+            final.value is None or not self.qualified_names(final.value) & wanted
+        ):
+            final = None  # a final ``return`` / ``return None`` stays as it is
+        self_param = [*node.params.posonly_params, *node.params.params][0]
+        return _Plan(final, not facts.has_create_module, self_param.name.value)
+
+    def _done_message(
+        self,
+        node: cst.FunctionDef,
+        kinds: Sequence[str | None],
+        plan: _Plan,
+        facts: ClassFacts,
+    ) -> str:
+        param = _module_param(node)
+        assert param is not None
+        name = param.name.value
+        parts = [f"converted load_module(self, {name}) to exec_module(self, {name})"]
+        if plan.add_create_module:
+            parts[0] += " plus create_module() returning None"
+        stacked = sorted({kind for kind in kinds if kind and kind != MODULE_FOR_LOADER})
+        if stacked:
+            dropped = " and @".join(stacked)
+            parts.append(
+                f"dropped @{dropped} too (the import system sets __loader__ and __package__)"
+            )
+        if facts.loader_base:
+            parts.append(
+                "load_module(name) now falls back to importlib.abc.Loader's deprecated one "
+                "(gone in Python 3.15), so callers should switch to importlib.import_module(name)"
+            )
+        else:
+            parts.append(
+                "the class has no load_module() any more: code elsewhere that calls "
+                "loader.load_module(name) must switch to importlib.import_module(name)"
+            )
+        return "; ".join(parts)
+
+    # -- rewriting ------------------------------------------------------------------------
+
+    def visit_Name(self, node: cst.Name) -> None:
+        """Report ``module_for_loader`` used other than as a method decorator."""
+        self._other_use(node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        """Report ``util.module_for_loader`` used other than as a method decorator."""
+        self._other_use(node)
+
+    def _other_use(self, node: cst.Name | cst.Attribute) -> None:
+        if node in self._handled or not denotes(self.qualified_names(node), MODULE_FOR_LOADER):
+            return
+        if self.get_metadata(ExpressionContextProvider, node, None) is not ExpressionContext.LOAD:
+            return  # a binding (def, assignment target), not a use
+        self.report(
+            node,
+            "module_for_loader (removed in Python 3.12) is used here other than as the "
+            "decorator of a load_module method; rewrite it to exec_module(module) by hand",
+            fixed=False,
+        )
+
+    def leave_Return(self, original_node: cst.Return, updated_node: cst.Return) -> cst.Return:
+        """An early ``return module`` becomes a bare ``return``."""
+        if original_node not in self._bare_returns:
+            return updated_node
+        return updated_node.with_changes(
+            value=None, whitespace_after_return=cst.MaybeSentinel.DEFAULT
+        )
+
+    def leave_FunctionDef(
+        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        """``load_module`` becomes ``exec_module``: no decorators, no final ``return``."""
+        plan = self._plans.get(original_node)
+        if plan is None:
+            return updated_node
+        for decorator in original_node.decorators:
+            self.remove_unused_import_by_node(decorator)
+        returns = updated_node.returns
+        if returns is not None and original_node.returns is not None:
+            self.remove_unused_import_by_node(original_node.returns)
+            returns = returns.with_changes(annotation=cst.Name("None"))
+        body = updated_node.body
+        if plan.final is not None:
+            body = _without_last_statement(body)
+        return updated_node.with_changes(
+            leading_lines=_decorator_comments(updated_node),
+            decorators=(),
+            lines_after_decorators=(),
+            name=updated_node.name.with_changes(value="exec_module"),
+            returns=returns,
+            body=body,
+        )
+
+    def leave_ClassDef(
+        self, original_node: cst.ClassDef, updated_node: cst.ClassDef
+    ) -> cst.ClassDef:
+        """Add ``create_module`` right before each new ``exec_module`` that needs one."""
+        if not isinstance(updated_node.body, cst.IndentedBlock):
+            return updated_node
+        assert isinstance(original_node.body, cst.IndentedBlock)
+        statements: list[cst.BaseStatement] = []
+        for before, after in zip(original_node.body.body, updated_node.body.body):
+            plan = self._plans.get(before) if isinstance(before, cst.FunctionDef) else None
+            if plan is not None and plan.add_create_module:
+                assert isinstance(after, cst.FunctionDef)
+                create, after = _with_create_module(after, plan.self_name)
+                statements.append(create)
+            statements.append(after)
+        return updated_node.with_changes(body=updated_node.body.with_changes(body=statements))
+
+
+def _module_param(node: cst.FunctionDef) -> cst.Param | None:
+    """The module parameter of ``def load_module(self, module)``; None for other signatures."""
+    params = node.params
+    positional = [*params.posonly_params, *params.params]
+    plain = (
+        not node.asynchronous
+        and len(positional) == 2
+        and all(param.default is None for param in positional)
+        and isinstance(params.star_arg, cst.MaybeSentinel)
+        and not params.kwonly_params
+        and params.star_kwarg is None
+    )
+    return positional[1] if plain else None
+
+
+def _last_small_statement(node: cst.FunctionDef) -> cst.BaseSmallStatement | None:
+    body = node.body
+    if isinstance(body, cst.SimpleStatementSuite):
+        return body.body[-1]
+    assert isinstance(body, cst.IndentedBlock)
+    last = body.body[-1]
+    return last.body[-1] if isinstance(last, cst.SimpleStatementLine) else None
+
+
+def _final_return(node: cst.FunctionDef) -> cst.Return | None:
+    """The ``return`` that is the method's last statement, if any."""
+    last = _last_small_statement(node)
+    return last if isinstance(last, cst.Return) else None
+
+
+def _ends_in_return_or_raise(node: cst.FunctionDef) -> bool:
+    """Whether no path can fall off the end of the method."""
+    return isinstance(_last_small_statement(node), (cst.Return, cst.Raise))
+
+
+def _decorator_comments(node: cst.FunctionDef) -> list[cst.EmptyLine]:
+    """The def's leading lines plus the comment lines among its decorators.
+
+    A comment at the end of a decorator's own line goes with that line.
+    """
+    lines = list(node.leading_lines)
+    for decorator in node.decorators:
+        lines.extend(decorator.leading_lines)
+    lines.extend(node.lines_after_decorators)
+    return lines
+
+
+def _without_last_statement(body: cst.BaseSuite) -> cst.BaseSuite:
+    """``body`` without its last small statement (the final ``return``).
+
+    Comment lines above a removed line stay (at the end of the block); a comment at the end
+    of the removed line goes with it.
+    """
+    if isinstance(body, cst.SimpleStatementSuite):
+        return body.with_changes(body=_drop_last(body.body))
+    assert isinstance(body, cst.IndentedBlock)
+    lines = list(body.body)
+    last = lines.pop()
+    assert isinstance(last, cst.SimpleStatementLine)
+    if len(last.body) > 1:
+        return body.with_changes(body=[*lines, last.with_changes(body=_drop_last(last.body))])
+    kept = [line for line in last.leading_lines if line.comment is not None]
+    return body.with_changes(
+        body=lines or [cst.SimpleStatementLine([cst.Pass()])], footer=[*kept, *body.footer]
+    )
+
+
+def _drop_last(
+    statements: Sequence[cst.BaseSmallStatement],
+) -> list[cst.BaseSmallStatement]:
+    kept = list(statements[:-1])
+    if not kept:
+        return [cst.Pass()]
+    kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+    return kept
+
+
+def _with_create_module(
+    exec_module: cst.FunctionDef, self_name: str
+) -> tuple[cst.FunctionDef, cst.FunctionDef]:
+    """``create_module(self, spec)`` returning None, and ``exec_module`` to follow it.
+
+    The new method takes the blank lines that preceded ``exec_module``; comments before
+    ``exec_module`` stay with it, one blank line below ``create_module``.
+    """
+    lines = list(exec_module.leading_lines)
+    split = next((i for i, line in enumerate(lines) if line.comment is not None), len(lines))
+    indent = exec_module.body.indent if isinstance(exec_module.body, cst.IndentedBlock) else None
+    create = cst.FunctionDef(
+        name=cst.Name("create_module"),
+        params=cst.Parameters(params=[cst.Param(cst.Name(self_name)), cst.Param(cst.Name("spec"))]),
+        body=cst.IndentedBlock(
+            body=[cst.SimpleStatementLine([cst.Return(cst.Name("None"))])], indent=indent
+        ),
+        leading_lines=lines[:split],
+    )
+    return create, exec_module.with_changes(
+        leading_lines=[cst.EmptyLine(indent=False), *lines[split:]]
+    )

@@ -1,0 +1,114 @@
+"""LM005: ``@set_loader`` / ``@set_package`` outside a ``module_for_loader`` stack.
+
+Both decorators left ``importlib.util`` in Python 3.12. They fix up the module a hand-written
+``load_module(self, fullname)`` returns. Nothing can take their place without converting that
+method to ``exec_module`` (the import system then sets ``__loader__`` and ``__package__``
+itself), and merely deleting them would change what direct callers of ``load_module`` get, so
+every use is reported for a person to handle. Stacks with ``module_for_loader`` are LM004's.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.metadata import ExpressionContext, ExpressionContextProvider
+
+from ._base import Rule
+from ._decorators import (
+    MODULE_FOR_LOADER,
+    SET_LOADER,
+    SET_PACKAGE,
+    decorator_names,
+    denotes,
+    from_shim,
+)
+
+_SETS = {SET_LOADER: "__loader__", SET_PACKAGE: "__package__"}
+
+
+class SetLoaderPackageRule(Rule):
+    """Report ``set_loader`` / ``set_package`` wherever LM004 did not take care of them."""
+
+    ID = "LM005"
+    TITLE = "`@set_loader` / `@set_package` (removed in 3.12): reported, never rewritten"
+    TRIGGERS = (b"set_loader", b"set_package")
+    BEFORE = (
+        "from importlib.util import set_loader\n"
+        "\n"
+        "class Loader:\n"
+        "    @set_loader\n"
+        "    def load_module(self, fullname):\n"
+        "        ...\n"
+    )
+    AFTER = "(unchanged; a finding explains how to convert load_module to exec_module)\n"
+
+    # (ignore: Rule's unannotated tuple narrows libcst's ClassVar[Collection[ProviderT]])
+    METADATA_DEPENDENCIES = (
+        *Rule.METADATA_DEPENDENCIES,
+        ExpressionContextProvider,
+    )
+
+    def __init__(self, context: cst.codemod.CodemodContext) -> None:
+        super().__init__(context)
+        self._skip: set[cst.CSTNode] = set()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """Leave decorator stacks that include ``module_for_loader`` to LM004."""
+        names = [decorator_names(self, d) for d in node.decorators]
+        if any(denotes(found, MODULE_FOR_LOADER) for found in names):
+            self._skip.update(d.decorator for d in node.decorators)
+
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        """Report a ``@set_loader`` / ``@set_package`` decorator."""
+        if node.decorator in self._skip:
+            return
+        names = decorator_names(self, node)
+        api = _api(names)
+        if api is not None:
+            self._skip.add(node.decorator)
+            self.report(node, _message(api, names, decorator=True), fixed=False)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        """Report ``set_loader`` used other than as a decorator."""
+        self._other_use(node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        """Report ``util.set_package`` used other than as a decorator."""
+        self._other_use(node)
+
+    def _other_use(self, node: cst.Name | cst.Attribute) -> None:
+        if node in self._skip:
+            return
+        if self.get_metadata(ExpressionContextProvider, node, None) is not ExpressionContext.LOAD:
+            return  # a binding (def, assignment target), not a use
+        names = self.qualified_names(node)
+        api = _api(names)
+        if api is not None:
+            self.report(node, _message(api, names, decorator=False), fixed=False)
+
+
+def _api(names: set[str]) -> str | None:
+    """``set_loader`` or ``set_package`` when one of ``names`` is that decorator."""
+    return next((api for api in _SETS if denotes(names, api)), None)
+
+
+def _message(api: str, names: set[str], *, decorator: bool) -> str:
+    """What the finding says: why this is left alone, and the ways out."""
+    attribute = _SETS[api]
+    if decorator:
+        what = f"@{api}"
+        way_out = (
+            "convert the load_module(fullname) it decorates to create_module/"
+            f"exec_module(module), for which the import system sets {attribute} itself"
+        )
+    else:
+        what = f"{api} (used here other than as a decorator)"
+        way_out = (
+            "move the load_module(fullname) it serves to create_module/exec_module(module), "
+            f"for which the import system sets {attribute} itself"
+        )
+    if from_shim(names):
+        return f"{what} comes from loadermig.shim.compat; to drop the shim, {way_out}"
+    return (
+        f"{what} was removed from importlib.util in Python 3.12: {way_out}, or import "
+        f"{api} from loadermig.shim.compat"
+    )
