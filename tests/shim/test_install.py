@@ -108,29 +108,30 @@ def test_legacy_finders_added_after_install_are_adapted_in_their_position() -> N
     assert sys.meta_path[-1] is appended
 
 
-def test_legacy_finder_inserted_ahead_of_the_watcher_is_not_skipped() -> None:
-    # On 3.12+ the import system skips such a finder and the watcher, next in line, adapts it
-    # and answers for it. Up to 3.11 the interpreter's own fallback still serves it (with an
-    # ImportWarning) until an import gets past it to the watcher; from then on it is adapted.
+def test_legacy_finder_inserted_ahead_of_the_watcher_is_adapted_at_once() -> None:
+    # 3.12+ skip such a finder and the watcher, next in line, answers for it; 3.9-3.11 reach it
+    # through their fallback (_find_spec_legacy), which install() hooks while installed.
     with install():
         ahead = PluginFinder("plugins", str(PLUGIN_FILES))
         sys.meta_path.insert(0, ahead)
-        with warnings.catch_warnings():
-            if sys.version_info >= (3, 12):
-                warnings.simplefilter("error", ImportWarning)
-            else:
-                warnings.simplefilter("ignore", ImportWarning)
-                assert importlib.util.find_spec("lm_served_by_nobody") is None
-            importlib.import_module("plugins")
-        assert isinstance(sys.meta_path[0], LegacyMetaPathFinderAdapter)
         context = strict()
         try:
-            hello = importlib.import_module("plugins.greet.hello")
+            greet = importlib.import_module("plugins.greet")  # pkgutil.get_data needs a spec
         finally:
             context.__exit__(None, None, None)
-        assert hello.greet("x").startswith("Hello")
-        assert isinstance(hello.__spec__.loader, loadermig.shim.loaders.LegacyLoaderAdapter)
+        assert greet.GREETING.startswith("Hello")
+        assert isinstance(sys.meta_path[0], LegacyMetaPathFinderAdapter)
+        assert isinstance(greet.__spec__.loader, loadermig.shim.loaders.LegacyLoaderAdapter)
     assert sys.meta_path[0] is ahead
+
+
+def test_uninstall_gives_the_interpreter_its_fallback_back() -> None:
+    bootstrap = sys.modules["importlib._bootstrap"]
+    before = getattr(bootstrap, "_find_spec_legacy", None)
+    with install():
+        if before is not None:  # 3.9-3.11
+            assert bootstrap._find_spec_legacy is not before
+    assert getattr(bootstrap, "_find_spec_legacy", None) is before
 
 
 def test_path_hooks_keep_their_identity_for_callers(tmp_path: Path) -> None:

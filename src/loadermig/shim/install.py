@@ -68,6 +68,43 @@ class MetaPathWatcher:
         """Nothing cached here."""
 
 
+class LegacyFinderFallbackHook:
+    """Up to 3.11: adapt a legacy finder the moment the import system falls back to it.
+
+    A legacy finder inserted *ahead* of the watcher is reached before the watcher runs. Python
+    3.9-3.11 then call ``importlib._bootstrap._find_spec_legacy`` (looked up at call time; it
+    does not exist from 3.12 on, where such finders are skipped and the watcher answers for
+    them). While installed, that function is replaced by this one: it swaps the finder for its
+    adapter in place and asks the adapter, so no ImportWarning and no fallback semantics.
+    """
+
+    def __init__(self, bootstrap: Any) -> None:
+        self.bootstrap = bootstrap
+        self.original = bootstrap._find_spec_legacy
+
+    def __call__(self, finder: Any, name: str, path: Any) -> ModuleSpec | None:
+        adapter = wrap_legacy_finder(finder, "meta")
+        meta_path = sys.meta_path
+        for index, entry in enumerate(meta_path):
+            if entry is finder:
+                meta_path[index] = adapter
+        return adapter.find_spec(name, path)  # type: ignore[no-any-return]
+
+    @classmethod
+    def install(cls) -> LegacyFinderFallbackHook | None:
+        """Put the hook in place where the interpreter has the fallback; None elsewhere."""
+        bootstrap = sys.modules.get("importlib._bootstrap")
+        if not hasattr(bootstrap, "_find_spec_legacy"):
+            return None
+        hook = cls(bootstrap)
+        bootstrap._find_spec_legacy = hook  # type: ignore[union-attr]
+        return hook
+
+    def uninstall(self) -> None:
+        """Give the interpreter its own function back."""
+        self.bootstrap._find_spec_legacy = self.original
+
+
 class Installation:
     """What :func:`install` returns: a context manager that uninstalls on exit.
 
@@ -130,6 +167,7 @@ def install() -> Installation:
             if cached is not None and _is_legacy_finder(cached):
                 sys.path_importer_cache[entry] = wrap_legacy_finder(cached, "path")
         _state.watcher = watcher
+        _state.fallback_hook = LegacyFinderFallbackHook.install()
         return Installation(owner=True)
 
 
@@ -149,6 +187,9 @@ def uninstall() -> None:
             if isinstance(cached, LegacyPathEntryFinderAdapter):
                 sys.path_importer_cache[entry] = cached.wrapped
         _state.watcher = None
+        if _state.fallback_hook is not None:
+            _state.fallback_hook.uninstall()
+            _state.fallback_hook = None
 
 
 def _original(obj: Any, adapter_type: type[Adapter]) -> Any:
