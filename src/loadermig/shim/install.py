@@ -137,6 +137,7 @@ class _State:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.watcher: MetaPathWatcher | None = None
+        self.fallback_hook: LegacyFinderFallbackHook | None = None
 
 
 _state = _State()
