@@ -12,6 +12,11 @@ from .lm002_pyloader import PyLoaderRule
 from .lm003_pypycloader import PyPycLoaderRule
 from .lm004_module_for_loader import ModuleForLoaderRule
 from .lm005_set_loader_package import SetLoaderPackageRule
+from .lm006_meta_path_finder import MetaPathFinderRule
+from .lm007_path_entry_finder import PathEntryFinderRule
+from .lm008_load_module import LoadModuleRule
+from .lm009_imp_new_module import ImpNewModuleRule
+from .lm010_imp_calls import ImpCallsRule
 
 ALL_RULES: tuple[type[Rule], ...] = (
     CompatImportRule,
@@ -19,6 +24,11 @@ ALL_RULES: tuple[type[Rule], ...] = (
     PyPycLoaderRule,
     ModuleForLoaderRule,
     SetLoaderPackageRule,
+    MetaPathFinderRule,
+    PathEntryFinderRule,
+    LoadModuleRule,
+    ImpNewModuleRule,
+    ImpCallsRule,
 )
 
 

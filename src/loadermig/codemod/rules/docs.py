@@ -1,0 +1,41 @@
+"""Rule documentation in Markdown: README's rule details are generated from the rules.
+
+``python -m loadermig.codemod.rules.docs README.md`` rewrites the part of README.md between
+the ``rules:start`` and ``rules:end`` markers.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import ALL_RULES, Rule
+
+START, END = "<!-- rules:start -->", "<!-- rules:end -->"
+
+
+def rule_markdown(rule: type[Rule]) -> str:
+    """One rule's ID, title and before/after example as Markdown."""
+    return (
+        f"#### {rule.ID}: {rule.TITLE}\n\n"
+        f"Before:\n\n```python\n{rule.BEFORE.strip()}\n```\n\n"
+        f"After:\n\n```python\n{rule.AFTER.strip()}\n```\n"
+    )
+
+
+def rules_markdown(rules: Sequence[type[Rule]] = ALL_RULES) -> str:
+    """Every rule's section, in order."""
+    return "\n".join(rule_markdown(rule) for rule in rules)
+
+
+def with_rules_section(readme: str) -> str:
+    """``readme`` with the text between the markers replaced by :func:`rules_markdown`."""
+    head, rest = readme.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{START}\n{rules_markdown()}{END}{tail}"
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
+    target.write_text(with_rules_section(target.read_text(encoding="utf-8")), encoding="utf-8")

@@ -1,0 +1,112 @@
+"""LM007: path entry finder ``find_loader(fullname)`` / ``find_module(fullname)`` -> ``find_spec``.
+
+Since Python 3.12 ``PathFinder`` no longer falls back to ``find_loader`` / ``find_module`` on
+path entry finders. The rule keeps the legacy method for old callers and adds
+``find_spec(fullname, target=None)`` that mirrors CPython 3.4-3.11's
+``PathFinder._legacy_get_spec``: a loader becomes ``importlib.util.spec_from_loader(fullname,
+loader)``; ``find_loader``'s namespace portions become a ``ModuleSpec(fullname, None)`` with
+those ``submodule_search_locations`` (exactly as 3.11 built it). A ``find_module`` finder
+returns None where it found nothing, which ``PathFinder`` treats like 3.11's spec with no
+portions. Anything else is left alone with a finding.
+"""
+
+from __future__ import annotations
+
+from ._finders import LOADER_NOTE, NEUTRAL_BASES, ClassView, FinderRule, Plan, Refusal, arity
+
+FROM_FIND_LOADER = (
+    "def find_spec(self, fullname, target=None):",
+    '    """Spec from find_loader()\'s loader or namespace portions, as Python 3.4-3.11 did."""',
+    "    loader, portions = self.find_loader(fullname)",
+    "    if loader is not None:",
+    "        return importlib.util.spec_from_loader(fullname, loader)",
+    "    spec = importlib.machinery.ModuleSpec(fullname, None)",
+    "    spec.submodule_search_locations = portions",
+    "    return spec",
+)
+FROM_FIND_MODULE = (
+    "def find_spec(self, fullname, target=None):",
+    '    """Spec for the loader find_module() returns, built as Python 3.4-3.11 did."""',
+    "    loader = self.find_module(fullname)",
+    "    if loader is None:",
+    "        return None",
+    "    return importlib.util.spec_from_loader(fullname, loader)",
+)
+
+
+class PathEntryFinderRule(FinderRule):
+    """Add ``find_spec`` to classes with ``find_loader(self, fullname)`` / ``find_module``."""
+
+    NOT_DONE = "path entry finder not converted: "
+    ID = "LM007"
+    TITLE = "path entry finder `find_loader`/`find_module(fullname)` -> plus a `find_spec`"
+    TRIGGERS = (b"find_module", b"find_loader")
+    BEFORE = (
+        "class DirImporter:\n"
+        "    def find_module(self, fullname):\n"
+        "        return self.loader_for(fullname)\n"
+    )
+    AFTER = (
+        "import importlib.util\n"
+        "\n"
+        "class DirImporter:\n"
+        "    def find_module(self, fullname):\n"
+        "        return self.loader_for(fullname)\n"
+        "\n" + "".join(f"    {line}\n" for line in FROM_FIND_MODULE)
+    )
+
+    def plan(self, view: ClassView) -> Plan | Refusal | None:
+        """Own classes with ``find_loader``, or with an undecorated 1-argument ``find_module``."""
+        cls = view.node.name.value
+        if view.binds("find_loader"):
+            node = view.plain_def("find_loader")
+            if node is None:
+                return Refusal(
+                    view.node,
+                    self.NOT_DONE + f"{cls} binds find_loader other than by one def directly in "
+                    "its body; add find_spec(fullname, target) by hand",
+                )
+            problem = self.decoration_problem(node)
+            if problem is None and arity(node) != 2:
+                problem = (
+                    f"{cls}.find_loader() does not take (self, fullname), the only way "
+                    "PathFinder called it; add find_spec() by hand"
+                )
+            if problem is not None:
+                return Refusal(node, self.NOT_DONE + problem)
+            return Plan(
+                node,
+                FROM_FIND_LOADER,
+                ("importlib.util", "importlib.machinery"),
+                f"added find_spec(fullname, target=None) to {cls}: it calls find_loader() "
+                "and returns importlib.util.spec_from_loader(fullname, loader) for a loader, "
+                "else a ModuleSpec(fullname, None) carrying the namespace portions, as Python "
+                "3.4-3.11's PathFinder did; find_loader() stays for old callers" + LOADER_NOTE,
+            )
+        node = view.plain_def("find_module")
+        if node is None or node.decorators or node.asynchronous or arity(node) != 2:
+            return None  # LM006 reports every other find_module
+        for base in view.node.bases:
+            if self.refers_to(base.value, "importlib.abc.PathEntryFinder"):
+                return Refusal(
+                    node,
+                    self.NOT_DONE + f"{cls} inherits find_loader() from "
+                    "importlib.abc.PathEntryFinder, which Python 3.4-3.11 called instead of "
+                    "this find_module() (and which found nothing); decide which should run, "
+                    "then add find_spec() by hand",
+                )
+        return Plan(
+            node,
+            FROM_FIND_MODULE,
+            ("importlib.util",),
+            f"added find_spec(fullname, target=None) to {cls}: it returns "
+            "importlib.util.spec_from_loader(fullname, loader) for the loader find_module() "
+            "returns, else None (which PathFinder treats like the empty namespace spec of "
+            "Python 3.4-3.11); find_module() stays for old callers" + LOADER_NOTE,
+        )
+
+    def neutral_bases(self, view: ClassView) -> frozenset[str]:
+        """Plain bases; PathEntryFinder too when the class overrides its find_loader()."""
+        if view.binds("find_loader"):
+            return NEUTRAL_BASES | {"importlib.abc.PathEntryFinder"}
+        return NEUTRAL_BASES

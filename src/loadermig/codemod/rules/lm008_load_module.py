@@ -1,0 +1,392 @@
+"""LM008: hand-written ``load_module(self, fullname)`` -> ``create_module`` + ``exec_module``.
+
+The import system has called ``exec_module`` instead of ``load_module`` since Python 3.4; the
+``load_module`` fallback warns since 3.10 and is announced for removal in 3.15. Under
+``exec_module`` the import system creates the module, registers it in ``sys.modules``, sets
+``__name__``/``__loader__``/``__package__``/``__spec__`` (and ``__file__``/``__path__`` from
+the spec), removes it again if execution fails, and returns whatever ``sys.modules[name]``
+holds afterwards. So a loader that creates, registers and executes a module keeps only the
+executing part (see :mod:`._load_module` for the shapes), and a loader that aliases another
+module into ``sys.modules[fullname]`` keeps doing exactly that in ``exec_module``, which leaves
+the aliased module's own ``__spec__`` alone (``importlib.reload`` of it keeps working).
+
+In ``exec_module`` the name is read once, before anything runs, as ``fullname =
+module.__name__``: the import system sets ``__name__`` to the spec's name both for an import
+and for ``importlib.reload``. Everything else is refused with a finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.metadata import ExpressionContextProvider, ScopeProvider
+
+from ._base import Rule
+from ._classes import walk
+from ._decorators import (
+    LoaderClasses,
+    count_empty_tries,
+    decorator_names,
+    drop_emptied_tries,
+    keep_file_start,
+    removed_decorator,
+)
+from ._load_module import NotConvertible, Shape, read_shape
+from .lm004_module_for_loader import _with_create_module
+
+NOT_DONE = "load_module() not converted: "
+REMOVED_DECORATORS = frozenset({"module_for_loader", "set_loader", "set_package"})
+LEGACY_ABCS = frozenset({"PyLoader", "PyPycLoader"})
+
+
+@dataclass
+class _Plan:
+    shape: Shape
+    self_name: str
+    name: str
+    module_param: str
+    add_create_module: bool
+    loader_base: bool
+
+
+class LoadModuleRule(Rule):
+    """Rewrite a hand-written PEP 302 ``load_module(self, fullname)`` into ``exec_module``."""
+
+    ID = "LM008"
+    TITLE = "hand-written `load_module(self, fullname)` -> `create_module` + `exec_module`"
+    TRIGGERS = (b"load_module",)
+    BEFORE = (
+        "import sys\n"
+        "import types\n"
+        "\n"
+        "\n"
+        "class Loader:\n"
+        "    def load_module(self, fullname):\n"
+        "        if fullname in sys.modules:\n"
+        "            return sys.modules[fullname]\n"
+        "        mod = types.ModuleType(fullname)\n"
+        "        mod.__loader__ = self\n"
+        "        sys.modules[fullname] = mod\n"
+        "        exec(self.get_code(fullname), mod.__dict__)\n"
+        "        return mod\n"
+    )
+    AFTER = (
+        "class Loader:\n"
+        "    def create_module(self, spec):\n"
+        "        return None\n"
+        "\n"
+        "    def exec_module(self, mod):\n"
+        "        fullname = mod.__name__\n"
+        "        exec(self.get_code(fullname), mod.__dict__)\n"
+    )
+
+    METADATA_DEPENDENCIES = (
+        *Rule.METADATA_DEPENDENCIES,
+        ScopeProvider,
+        ExpressionContextProvider,
+    )
+
+    def __init__(self, context: CodemodContext) -> None:
+        super().__init__(context)
+        self._plans: dict[cst.FunctionDef, _Plan] = {}
+        self._bare_returns: set[int] = set()
+
+    def transform_module(self, tree: cst.Module) -> cst.Module:
+        """Run the rule, then tidy up after removed imports (emptied ``try``, blank start)."""
+        after = drop_emptied_tries(super().transform_module(tree), count_empty_tries(tree))
+        return keep_file_start(tree, after)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        """Index the module's classes and its uses of ``load_module``."""
+        self._classes = LoaderClasses(self, node)
+        self._classes_named: dict[str, list[cst.ClassDef]] = {}
+        for cls in walk(node):
+            if isinstance(cls, cst.ClassDef):
+                self._classes_named.setdefault(cls.name.value, []).append(cls)
+
+    # -- deciding -------------------------------------------------------------------------
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """Decide about a ``load_module`` method defined directly in a class body."""
+        if node.name.value != "load_module":
+            return
+        owner = self._classes.owner(node)
+        if owner is None or self._others_domain(owner):
+            return  # LM002-LM005 report on these
+        if any(removed_decorator(decorator_names(self, d)) for d in node.decorators):
+            return  # (the decorator imported under another name)
+        try:
+            plan = self._plan(node)
+        except NotConvertible as why:
+            self.report(node, NOT_DONE + str(why), fixed=False)
+            return
+        self._plans[node] = plan
+        self._bare_returns |= plan.shape.bare_returns
+        self.report(node, self._done_message(plan), fixed=True)
+
+    def _others_domain(self, owner: cst.ClassDef) -> bool:
+        """Whether the class uses a removed decorator or derives from a removed legacy ABC.
+
+        ``module_for_loader``/``set_loader``/``set_package`` (LM004, LM005) and ``PyLoader``/
+        ``PyPycLoader`` (LM002, LM003) are the earlier rules' work, which report on them; this
+        rule leaves such classes alone until they are converted (by name, whatever it is
+        bound to, so that nothing is reported twice).
+        """
+        if any(isinstance(n, cst.Name) and n.value in REMOVED_DECORATORS for n in walk(owner)):
+            return True
+        return any(self._legacy_abc(base.value, set()) for base in owner.bases)
+
+    def _legacy_abc(self, base: cst.BaseExpression, seen: set[int]) -> bool:
+        name = base.attr.value if isinstance(base, cst.Attribute) else None
+        name = base.value if isinstance(base, cst.Name) else name
+        if name in LEGACY_ABCS:
+            return True
+        for cls in self._classes_named.get(name or "", ()):
+            if id(cls) not in seen:
+                seen.add(id(cls))
+                if any(self._legacy_abc(b.value, seen) for b in cls.bases):
+                    return True
+        return False
+
+    def _plan(self, node: cst.FunctionDef) -> _Plan:
+        if node.decorators:
+            code = self._classes.code(node.decorators[0].decorator)
+            raise NotConvertible(f"the method is decorated (@{code}); convert by hand")
+        params = node.params
+        if (
+            node.asynchronous
+            or params.posonly_params
+            or len(params.params) != 2
+            or any(p.default is not None for p in params.params)
+            or not isinstance(params.star_arg, cst.MaybeSentinel)
+            or params.kwonly_params
+            or params.star_kwarg is not None
+        ):
+            raise NotConvertible(
+                "the signature is not load_module(self, fullname); convert by hand"
+            )
+        self_name, name = (p.name.value for p in params.params)
+        owner = self._classes.owner(node)
+        assert owner is not None
+        facts = self._classes.facts(owner)
+        problem = facts.problem or self._file_problem()
+        if problem is not None:
+            raise NotConvertible(problem)
+        shape = read_shape(self, node, self_name, name)
+        if facts.mentions_path and not facts.has_is_package and not _sets_package(shape):
+            raise NotConvertible(
+                "it sets __path__ but the class has no is_package() and the method does not "
+                "set __package__ next to it: after the conversion __package__ would come "
+                "from the module spec, which then marks no module as a package; add "
+                "is_package(fullname), then rerun"
+            )
+        module_param = shape.module_var
+        if shape.alias:
+            module_param = _fresh_name(node, "module")
+        return _Plan(
+            shape, self_name, name, module_param, not facts.has_create_module, facts.loader_base
+        )
+
+    def _file_problem(self) -> str | None:
+        use = self._classes.first_load_module_use()
+        if use is None:
+            return None
+        return (
+            f"line {self._classes.line(use)} uses load_module, which this class would no "
+            "longer define; switch that code to importlib.import_module(name), then rerun"
+        )
+
+    def _done_message(self, plan: _Plan) -> str:
+        shape = plan.shape
+        head = f"converted load_module(self, {plan.name}) to exec_module(self, {plan.module_param})"
+        if plan.add_create_module:
+            head += " plus create_module() returning None"
+        if shape.alias:
+            parts = [
+                head + ": exec_module puts the aliased module into sys.modules, and the import "
+                "returns it with its own __spec__ untouched"
+            ]
+        else:
+            parts = [
+                head + ": the import system creates, registers and on failure removes the module"
+            ]
+            if shape.guard:
+                parts.append(
+                    "importlib.reload() now re-executes the module in place (the dropped "
+                    "sys.modules guard made it return the module unchanged)"
+                )
+            elif not shape.setdefault:
+                parts.append(
+                    "importlib.reload() now re-executes the existing module object instead "
+                    "of replacing it with a new one"
+                )
+        if plan.loader_base:
+            parts.append(
+                "load_module(name) now falls back to importlib.abc.Loader's deprecated one "
+                "(gone in Python 3.15), so callers should switch to importlib.import_module(name)"
+            )
+        else:
+            parts.append(
+                "the class has no load_module() any more: code elsewhere that calls "
+                "loader.load_module(name) must switch to importlib.import_module(name)"
+            )
+        return "; ".join(parts)
+
+    # -- rewriting ------------------------------------------------------------------------
+
+    def leave_Return(self, original_node: cst.Return, updated_node: cst.Return) -> cst.Return:
+        """An early ``return mod`` becomes a bare ``return``."""
+        if id(original_node) not in self._bare_returns:
+            return updated_node
+        return updated_node.with_changes(
+            value=None, whitespace_after_return=cst.MaybeSentinel.DEFAULT
+        )
+
+    def leave_FunctionDef(
+        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        """``load_module`` becomes ``exec_module`` without what the import system does."""
+        plan = self._plans.get(original_node)
+        if plan is None:
+            return updated_node
+        body = updated_node.body
+        assert isinstance(body, cst.IndentedBlock)
+        assert isinstance(original_node.body, cst.IndentedBlock)
+        updated = _pair_flat(original_node.body.body, body.body, plan.shape)
+        kept: list[cst.BaseStatement] = []
+        for before, after in updated:
+            if id(before) in plan.shape.dropped:
+                self.remove_unused_import_by_node(before)
+            else:
+                kept.append(after)
+        if plan.shape.name_still_used:
+            snapshot = cst.SimpleStatementLine(
+                [
+                    cst.Assign(
+                        [cst.AssignTarget(cst.Name(plan.name))],
+                        cst.Attribute(cst.Name(plan.module_param), cst.Name("__name__")),
+                    )
+                ]
+            )
+            at = 1 if kept and _is_docstring(kept[0]) else 0
+            kept.insert(at, snapshot)
+        if not kept:
+            kept = [cst.SimpleStatementLine([cst.Pass()])]
+        params = updated_node.params
+        module = params.params[1].with_changes(name=cst.Name(plan.module_param), annotation=None)
+        if original_node.params.params[1].annotation is not None:
+            self.remove_unused_import_by_node(original_node.params.params[1].annotation)
+        returns = updated_node.returns
+        if returns is not None and original_node.returns is not None:
+            self.remove_unused_import_by_node(original_node.returns)
+            returns = returns.with_changes(annotation=cst.Name("None"))
+        return updated_node.with_changes(
+            name=updated_node.name.with_changes(value="exec_module"),
+            params=params.with_changes(params=[params.params[0], module]),
+            returns=returns,
+            body=body.with_changes(body=kept),
+        )
+
+    def leave_ClassDef(
+        self, original_node: cst.ClassDef, updated_node: cst.ClassDef
+    ) -> cst.ClassDef:
+        """Add ``create_module`` right before each new ``exec_module`` that needs one."""
+        if not isinstance(updated_node.body, cst.IndentedBlock):
+            return updated_node
+        assert isinstance(original_node.body, cst.IndentedBlock)
+        statements: list[cst.BaseStatement] = []
+        for before, after in zip(original_node.body.body, updated_node.body.body):
+            plan = self._plans.get(before) if isinstance(before, cst.FunctionDef) else None
+            if plan is not None and plan.add_create_module:
+                assert isinstance(after, cst.FunctionDef)
+                create, after = _with_create_module(after, plan.self_name)
+                statements.append(create)
+            statements.append(after)
+        return updated_node.with_changes(body=updated_node.body.with_changes(body=statements))
+
+
+def _pair_flat(
+    original: Sequence[cst.BaseStatement],
+    updated: Sequence[cst.BaseStatement],
+    shape: Shape,
+) -> list[tuple[cst.BaseStatement, cst.BaseStatement]]:
+    """Original and updated statements side by side, with the cleanup ``try`` unwrapped."""
+    flat_ids = {id(s) for s in shape.flat}
+    pairs: list[tuple[cst.BaseStatement, cst.BaseStatement]] = []
+    for before, after in zip(original, updated):
+        if id(before) in flat_ids:
+            pairs.append((before, after))
+            continue
+        assert isinstance(before, cst.Try) and isinstance(after, cst.Try)
+        assert isinstance(before.body, cst.IndentedBlock)
+        assert isinstance(after.body, cst.IndentedBlock)
+        inner = list(zip(before.body.body, after.body.body))
+        if inner:  # the try's own leading lines go to its first statement
+            first_before, first_after = inner[0]
+            lines = [*after.leading_lines, *_leading(first_after)]
+            inner[0] = (first_before, _with_leading(first_after, lines))
+        pairs.extend(inner)
+    return pairs
+
+
+def _leading(statement: cst.BaseStatement) -> list[cst.EmptyLine]:
+    if isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        return list(statement.leading_lines)
+    return []
+
+
+def _with_leading(statement: cst.BaseStatement, lines: list[cst.EmptyLine]) -> cst.BaseStatement:
+    if isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        return statement.with_changes(leading_lines=lines)
+    return statement
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def _sets_package(shape: Shape) -> bool:
+    """Whether every block that sets ``mod.__path__`` also sets ``mod.__package__``."""
+    var = shape.module_var
+
+    def sets(statement: cst.CSTNode, attr: str) -> bool:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return False
+        return any(
+            isinstance(small, cst.Assign)
+            and any(
+                isinstance(t.target, cst.Attribute)
+                and isinstance(t.target.value, cst.Name)
+                and t.target.value.value == var
+                and t.target.attr.value == attr
+                for t in small.targets
+            )
+            for small in statement.body
+        )
+
+    blocks: list[list[cst.CSTNode]] = [list(shape.flat)]
+    for statement in shape.flat:
+        for node in walk(statement):
+            if isinstance(node, cst.IndentedBlock):
+                blocks.append(list(node.body))
+    for block in blocks:
+        if any(sets(s, "__path__") for s in block) and not any(
+            sets(s, "__package__") for s in block
+        ):
+            return False
+    return True
+
+
+def _fresh_name(node: cst.FunctionDef, wanted: str) -> str:
+    used = {n.value for n in walk(node) if isinstance(n, cst.Name)}
+    name = wanted
+    while name in used:
+        name += "_"
+    return name

@@ -1,0 +1,144 @@
+"""LM009: ``imp.new_module(name)`` → ``types.ModuleType(name)``.
+
+``imp`` left the standard library in Python 3.12. Its ``new_module(name)`` was
+``return types.ModuleType(name)`` on every Python 3 release, so a call with exactly the name
+argument (positional or ``name=``) means the same anywhere, not only in loader code: the rule
+rewrites every such call, adds ``import types`` and drops the ``imp`` import once nothing
+uses it. It refuses, with a finding, other uses (``types.ModuleType`` also takes a ``doc``
+argument and is a class, so passing ``new_module`` around is not the same), names that may
+also mean something other than ``imp.new_module``, and files in which ``types`` may not be
+the standard module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from ._imp import REMOVED, ImpRule, ImpUse, code, imp_use
+
+NEW_MODULE = "imp.new_module"
+FIXED = f"imp.new_module(name) replaced by types.ModuleType(name), all it did ({REMOVED})"
+
+
+class ImpNewModuleRule(ImpRule):
+    """Rewrite ``imp.new_module(name)`` calls to ``types.ModuleType(name)``."""
+
+    ID = "LM009"
+    TITLE = "`imp.new_module(name)` (imp removed in 3.12) → `types.ModuleType(name)`"
+    BEFORE = (
+        "import imp\n"
+        "\n"
+        "\n"
+        "class Loader:\n"
+        "    def create_module(self, spec):\n"
+        "        return imp.new_module(spec.name)\n"
+    )
+    AFTER = (
+        "import types\n"
+        "\n"
+        "\n"
+        "class Loader:\n"
+        "    def create_module(self, spec):\n"
+        "        return types.ModuleType(spec.name)\n"
+    )
+
+    def __init__(self, context: cst.codemod.CodemodContext) -> None:
+        super().__init__(context)
+        self._rewrite: set[cst.Call] = set()
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        """Names in import statements are bindings, not uses."""
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        """As ``visit_Import``."""
+        return False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        """Decide on a call of ``imp.new_module``; other uses are left to ``_other_use``."""
+        use = imp_use(self, node.func)
+        if use is None or use.meanings != (NEW_MODULE,):
+            return
+        self.seen.add(node.func)
+        if not use.certain:
+            self.report(node, _uncertain(node.func, use), fixed=False)
+        elif not _one_name_argument(node.args):
+            self.report(node, _odd_call(node), fixed=False)
+        else:
+            problem = self.name_problem("types")
+            if problem is not None:
+                self.report(node, _types_taken(problem), fixed=False)
+            else:
+                self._rewrite.add(node)
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        """Replace the function of a call decided on in ``visit_Call``."""
+        if original_node not in self._rewrite:
+            return updated_node
+        self.report(original_node, FIXED, fixed=True)
+        self.add_needed_import("types")
+        self.remove_unused_import_by_node(original_node.func)
+        func = cst.Attribute(cst.Name("types"), cst.Name("ModuleType"))
+        return updated_node.with_changes(func=func)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        """Report ``imp.new_module`` used other than as the function of a call."""
+        return self._other_use(node)
+
+    def visit_Name(self, node: cst.Name) -> bool:
+        """As ``visit_Attribute``, for ``from imp import new_module``."""
+        return self._other_use(node)
+
+    def _other_use(self, node: cst.Attribute | cst.Name) -> bool:
+        use = imp_use(self, node)
+        if use is None or NEW_MODULE not in use.meanings:
+            return True
+        if node not in self.seen:
+            message = _other_use_message(node) if use.certain else _uncertain(node, use)
+            self.report(node, message, fixed=False)
+        return False
+
+
+def _one_name_argument(args: Sequence[cst.Arg]) -> bool:
+    """Whether a call passes exactly new_module's one argument (positional or ``name=``)."""
+    if len(args) != 1 or args[0].star:
+        return False
+    keyword = args[0].keyword
+    return keyword is None or keyword.value == "name"
+
+
+def _uncertain(node: cst.CSTNode, use: ImpUse) -> str:
+    return (
+        f"`{code(node)}` may be {use.alternatives()}, depending on which "
+        f"binding ran; {REMOVED}: give it one meaning (types.ModuleType(name) does what "
+        "imp.new_module(name) did), then rerun"
+    )
+
+
+def _what(node: cst.CSTNode) -> str:
+    text = code(node)
+    return NEW_MODULE if text == NEW_MODULE else f"`{text}` (imp.new_module)"
+
+
+def _odd_call(call: cst.Call) -> str:
+    return (
+        f"{_what(call.func)} called with other arguments than one name; {REMOVED}: "
+        "call types.ModuleType(name) by hand (it also accepts a doc argument, which "
+        "new_module refused)"
+    )
+
+
+def _other_use_message(node: cst.CSTNode) -> str:
+    return (
+        f"{_what(node)} used other than in a call; {REMOVED}: use types.ModuleType by hand "
+        "(unlike new_module it is a class and also accepts a doc argument)"
+    )
+
+
+def _types_taken(problem: str) -> str:
+    return (
+        f"imp.new_module(name) left alone: {problem}, so types.ModuleType might not be the "
+        f"module type; {REMOVED}: call the standard types.ModuleType(name) by hand"
+    )

@@ -1,0 +1,213 @@
+"""LM008 beyond the fixture pairs: documentation and import-system semantics of the rewrites."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import types
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from loadermig.codemod.rules import rule_by_id
+from loadermig.codemod.source import rewrite_source
+
+from ..conftest import FIXTURES
+from .behaviour import FixtureFinder, assert_same_behaviour, execute_fixture, write_tree
+
+LM008 = FIXTURES / "codemod" / "LM008"
+
+
+def rewritten(case: str) -> bytes:
+    """The rewritten fixture ``case`` (all rules, as ``loadermig rewrite`` runs them)."""
+    outcome = rewrite_source((LM008 / case).read_bytes(), case)
+    assert outcome.error is None and outcome.rewritten is not None
+    return outcome.rewritten
+
+
+def loaders(case: str) -> tuple[types.ModuleType, types.ModuleType]:
+    """The fixture executed as written (legacy) and as rewritten (modern)."""
+    path = LM008 / case
+    legacy = execute_fixture(path.read_bytes(), str(path), legacy=True)
+    modern = execute_fixture(rewritten(case), str(path), legacy=False)
+    return legacy, modern
+
+
+def test_documentation_is_what_the_rule_does() -> None:
+    rule = rule_by_id("LM008")
+    assert rule.TITLE and rule.BEFORE and rule.AFTER
+    assert rule.TRIGGERS == (b"load_module",)
+    outcome = rewrite_source(rule.BEFORE.encode(), "case.py", [rule])
+    assert outcome.rewritten is not None and outcome.rewritten.decode() == rule.AFTER
+    assert [f.fixed for f in outcome.findings] == [True]
+
+
+def test_decorated_with_module_for_loader_is_left_to_lm004() -> None:
+    source = (
+        "from importlib.util import module_for_loader\n\n\nclass L:\n"
+        "    @module_for_loader\n    def load_module(self, module):\n"
+        "        return module\n"
+    )
+    outcome = rewrite_source(source.encode(), "case.py", [rule_by_id("LM008")])
+    assert outcome.rewritten is None and outcome.findings == []
+
+
+# -- the alias shape ------------------------------------------------------------------------
+
+
+class SpecFinder:
+    """A modern meta path finder: ``spec_from_loader(name, loader)`` for names under prefix."""
+
+    def __init__(self, prefix: str, loader: Any) -> None:
+        self.prefix = prefix
+        self.loader = loader
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if not fullname.startswith(self.prefix + "."):
+            return None
+        return importlib.util.spec_from_loader(fullname, self.loader)
+
+
+@pytest.fixture
+def real_tree(tmp_path: Path) -> Path:
+    """``lm8real`` (a package with a submodule) and an empty ``lm8alias`` package on sys.path."""
+    write_tree(
+        tmp_path,
+        {
+            "lm8real/__init__.py": "COUNT = globals().get('COUNT', 0) + 1\n",
+            "lm8real/part.py": "PART = True\n",
+            "lm8alias/__init__.py": "",
+        },
+    )
+    sys.path.insert(0, str(tmp_path))
+    importlib.invalidate_caches()
+    return tmp_path
+
+
+@pytest.mark.filterwarnings("error::ImportWarning")
+@pytest.mark.parametrize("legacy", [False, True], ids=["rewritten", "legacy-under-shim"])
+def test_alias_keeps_the_real_module_and_its_spec(real_tree: Path, legacy: bool) -> None:
+    from loadermig.shim import wrap_legacy
+
+    old, new = loaders("vendor_importer.py")
+    module = old if legacy else new
+    loader = module.VendorImporter("lm8alias", vendor_pkg="lm8vendor")
+    if legacy:
+        assert not hasattr(loader, "exec_module")
+        loader = wrap_legacy(loader)
+    else:
+        assert not hasattr(loader, "load_module")
+    sys.meta_path.insert(0, SpecFinder("lm8alias", loader))
+
+    alias = importlib.import_module("lm8alias.lm8real")
+    real = importlib.import_module("lm8real")
+    assert alias is real
+    assert sys.modules["lm8alias.lm8real"] is real
+    assert real.__spec__.name == "lm8real"
+    assert real.COUNT == 1
+    assert importlib.reload(real) is real
+    assert real.COUNT == 2
+    assert importlib.import_module("lm8alias.lm8real.part") is importlib.import_module(
+        "lm8real.part"
+    )
+
+
+@pytest.mark.filterwarnings("error::ImportWarning")
+def test_why_create_module_must_not_return_the_alias(real_tree: Path) -> None:
+    """The by-hand form (six 1.16, setuptools): the import system overwrites the real spec."""
+
+    class ByHand:
+        def create_module(self, spec: Any) -> Any:
+            return importlib.import_module(spec.name.split(".", 1)[1])
+
+        def exec_module(self, module: Any) -> None:
+            pass
+
+    sys.meta_path.insert(0, SpecFinder("lm8alias", ByHand()))
+    alias = importlib.import_module("lm8alias.lm8real")
+    assert alias is sys.modules["lm8real"]
+    assert alias.__spec__.name == "lm8alias.lm8real"  # lost its own spec
+
+
+# -- the execute shape ----------------------------------------------------------------------
+
+
+def import_through(make_loader: Callable[[str, str], Any], root: Path) -> FixtureFinder:
+    finder = FixtureFinder(make_loader, root)
+    sys.meta_path.insert(0, finder)
+    return finder
+
+
+@pytest.mark.filterwarnings("error::ImportWarning")
+@pytest.mark.parametrize(
+    "case",
+    [
+        "early_return.py",
+        "module_type.py",
+        "setdefault_textbook.py",
+        "package_loader.py",
+        "reuse_or_create.py",
+    ],
+)
+def test_reload_re_executes_in_the_same_object(case: str, tmp_path: Path) -> None:
+    write_tree(tmp_path)
+    _, modern = loaders(case)
+    import_through(modern.make_loader, tmp_path)
+    mod = importlib.import_module("lmfx.mod")
+    leaf = importlib.import_module("lmfx.sub.leaf")
+    assert (mod.VALUE, leaf.LEAF) == (42, 43)
+    assert mod.__spec__.name == "lmfx.mod" and mod.__loader__ is mod.__spec__.loader
+    (tmp_path / "lmfx" / "mod.py").write_text("VALUE = 7\n", encoding="utf-8")
+    assert importlib.reload(mod) is mod
+    assert mod.VALUE == 7
+    assert sys.modules["lmfx.mod"] is mod
+
+
+FAILING = {
+    "lmfx/__init__.py": "",
+    "lmfx/side.py": "SIDE = True\n",
+    "lmfx/mod.py": "from lmfx import side\nraise RuntimeError('boom')\n",
+}
+
+
+@pytest.mark.filterwarnings("error::ImportWarning")
+@pytest.mark.parametrize(
+    "case", ["early_return.py", "module_type.py", "setdefault_textbook.py", "reuse_or_create.py"]
+)
+def test_failure_removes_only_the_failing_module(case: str, tmp_path: Path) -> None:
+    results = []
+    for index, module in enumerate(loaders(case)):
+        root = tmp_path / str(index)
+        write_tree(root, FAILING)
+        finder = import_through(module.make_loader, root)
+        with pytest.raises(RuntimeError, match="boom"):
+            importlib.import_module("lmfx.mod")
+        results.append({name: name in sys.modules for name in ("lmfx", "lmfx.side", "lmfx.mod")})
+        sys.meta_path.remove(finder)
+        for name in ("lmfx", "lmfx.side", "lmfx.mod"):
+            sys.modules.pop(name, None)
+    legacy, modern = results
+    assert modern == legacy == {"lmfx": True, "lmfx.side": True, "lmfx.mod": False}
+
+
+@pytest.mark.filterwarnings(
+    "ignore:can't resolve package from __spec__ or __package__:ImportWarning"
+)
+def test_loader_that_sets_no_package_behaves_the_same(tmp_path: Path) -> None:
+    """Without ``__package__`` the legacy module warns on relative imports (its __spec__ and
+    __package__ are None while it executes; the fallback fills them in only afterwards); the
+    rewritten one gets both from the spec first. The resulting modules are the same."""
+    source = (LM008 / "module_type.py").read_text(encoding="utf-8")
+    package_lines = (
+        "            module.__package__ = fullname\n        else:\n"
+        '            module.__package__ = fullname.rpartition(".")[0]\n'
+    )
+    assert package_lines in source
+    case = tmp_path / "no_package.py"
+    case.write_text(source.replace(package_lines, ""), encoding="utf-8")
+    outcome = rewrite_source(case.read_bytes(), case.name)
+    assert outcome.error is None and outcome.rewritten is not None
+    assert b"__package__" not in outcome.rewritten
+    assert_same_behaviour(case, outcome.rewritten, tmp_path)
