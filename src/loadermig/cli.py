@@ -76,3 +76,33 @@ def rewrite(paths: tuple[str, ...], dry_run: bool, check: bool) -> None:
         sys.exit(EXIT_FAILED_INPUT)
     if check and (summary.changed or summary.manual):
         sys.exit(EXIT_FOUND)
+
+
+@main.command(
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+    epilog="Exit code: the program's own (128 + N if signal N ended it; 127 if it cannot start).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write the report to this file instead of stderr.",
+)
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def audit(fmt: str, output: str | None, command: tuple[str, ...]) -> None:
+    """Run COMMAND (after --) and report the legacy import hooks that served its imports.
+
+    The program runs with the loadermig shim installed in recording mode; at its exit each
+    legacy finder and loader class is listed with file:line, the modules it served and the
+    rule that would rewrite it. The program's stdout and stderr are untouched.
+    """
+    from .audit import run
+
+    sys.exit(run(command, fmt, output))

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
+
+#: Off (None) by default. :mod:`loadermig.audit` sets a ``callable(role, legacy_object,
+#: fullname)`` here; the legacy adapters call it where a legacy hook serves an import
+#: (``role`` is "meta_path_finder", "path_entry_finder" or "loader"). Modern imports never
+#: reach the check, and the legacy path pays one ``is not None`` test while it is off.
+recorder: Callable[[str, Any, str], None] | None = None
 
 
 class Adapter:

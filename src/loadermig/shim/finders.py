@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 from typing import Any, Literal
 
+from . import _adapter
 from ._adapter import Adapter
 from .loaders import wrap_legacy, wrap_modern
 
@@ -24,7 +25,12 @@ class LegacyMetaPathFinderAdapter(Adapter):
     ) -> ModuleSpec | None:
         """Ask ``find_module`` and describe its loader the way CPython 3.11's fallback did."""
         loader = self._wrapped.find_module(fullname, path)
-        return None if loader is None else _spec_for_legacy_loader(fullname, loader)
+        if loader is None:
+            return None
+        recorder = _adapter.recorder
+        if recorder is not None:
+            recorder("meta_path_finder", self._wrapped, fullname)
+        return _spec_for_legacy_loader(fullname, loader)
 
 
 class LegacyPathEntryFinderAdapter(Adapter):
@@ -39,6 +45,9 @@ class LegacyPathEntryFinderAdapter(Adapter):
             loader, portions = finder.find_loader(fullname)
         else:
             loader, portions = finder.find_module(fullname), []
+        recorder = _adapter.recorder
+        if recorder is not None and (loader is not None or portions):
+            recorder("path_entry_finder", finder, fullname)
         if loader is not None:
             return _spec_for_legacy_loader(fullname, loader)
         if portions:
@@ -49,9 +58,15 @@ class LegacyPathEntryFinderAdapter(Adapter):
 
 
 def _spec_for_legacy_loader(fullname: str, loader: Any) -> ModuleSpec | None:
-    # spec_from_loader asks the loader for get_filename/is_package, which the adapter
-    # forwards, so origin and package-ness come out as under CPython's own fallback.
-    return importlib.util.spec_from_loader(fullname, wrap_legacy(loader))
+    # Built as CPython's own fallback built it, from the loader itself (get_filename,
+    # is_package), so origin and package-ness are the same; the adapter, which forwards
+    # those methods anyway, only takes the loader's place. Asking the loader directly
+    # avoids a forwarding lookup per method on every import.
+    spec = importlib.util.spec_from_loader(fullname, loader)
+    adapter = wrap_legacy(loader)
+    if spec is not None and adapter is not loader:
+        spec.loader = adapter
+    return spec
 
 
 class ModernMetaPathFinderAdapter(Adapter):

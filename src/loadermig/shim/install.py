@@ -35,18 +35,26 @@ class PathHookAdapter(Adapter):
 
 
 class MetaPathWatcher:
-    """First entry of ``sys.meta_path`` while installed: adapts legacy finders added later.
+    """First entry of ``sys.meta_path`` while installed: adapts legacy hooks added later.
 
     Each lookup first swaps any new legacy finder in ``sys.meta_path`` for its adapter, in its
     position. The import system iterates that same list, so finders after the watcher are
     seen adapted by the very import that found them; finders inserted before the watcher (which
     this import has already passed) are asked here, in their order, so they are not skipped.
+    A hook added to ``sys.path_hooks`` since the last lookup is wrapped in its position too
+    (and legacy finders already cached in ``sys.path_importer_cache`` are adapted), before
+    ``PathFinder`` can consult it.
     """
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None = None, target: Any = None
     ) -> ModuleSpec | None:
         """Adapt new legacy finders; answer for those that stand before the watcher."""
+        path_hooks = sys.path_hooks
+        for hook in path_hooks:
+            if type(hook) is not PathHookAdapter:
+                _adapt_path_hooks()
+                break
         meta_path = sys.meta_path
         ahead: list[Any] = []
         passed_self = False
@@ -161,15 +169,21 @@ def install() -> Installation:
             if _is_legacy_finder(finder):
                 sys.meta_path[index] = wrap_legacy_finder(finder, "meta")
         sys.meta_path.insert(0, watcher)
-        for index, hook in enumerate(sys.path_hooks):
-            if not isinstance(hook, PathHookAdapter):
-                sys.path_hooks[index] = PathHookAdapter(hook)
-        for entry, cached in list(sys.path_importer_cache.items()):
-            if cached is not None and _is_legacy_finder(cached):
-                sys.path_importer_cache[entry] = wrap_legacy_finder(cached, "path")
+        _adapt_path_hooks()
         _state.watcher = watcher
         _state.fallback_hook = LegacyFinderFallbackHook.install()
         return Installation(owner=True)
+
+
+def _adapt_path_hooks() -> None:
+    """Wrap every ``sys.path_hooks`` entry; adapt legacy finders cached from earlier hooks."""
+    hooks = sys.path_hooks
+    for index, hook in enumerate(hooks):
+        if not isinstance(hook, PathHookAdapter):
+            hooks[index] = PathHookAdapter(hook)
+    for entry, cached in list(sys.path_importer_cache.items()):
+        if cached is not None and _is_legacy_finder(cached):
+            sys.path_importer_cache[entry] = wrap_legacy_finder(cached, "path")
 
 
 def uninstall() -> None:

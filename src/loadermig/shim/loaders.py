@@ -11,9 +11,11 @@ from contextlib import contextmanager, suppress
 from importlib.machinery import ModuleSpec
 from typing import Any
 
+from . import _adapter
 from ._adapter import Adapter
 
 _MISSING = object()
+_PLACEHOLDER = "<loadermig: set by the legacy loader, if at all>"
 
 # Attributes ModuleType.__init__ gives a bare module; a legacy loader under CPython's fallback
 # starts from exactly these (plus whatever it sets itself).
@@ -28,14 +30,39 @@ class LegacyLoaderAdapter(Adapter):
 
     __slots__ = ()
 
-    def create_module(self, spec: ModuleSpec) -> None:
-        """Let the import system create the module (it becomes the entry the loader may reuse)."""
-        return None
+    # spec_from_loader asks for these on every import; a property is a much cheaper lookup
+    # than a miss that ends in Adapter.__getattr__. Absent on the loader, absent here too:
+    # the AttributeError sends the lookup on to __getattr__, which raises it again.
+    @property
+    def get_filename(self) -> Any:
+        """The wrapped loader's ``get_filename``."""
+        return self._wrapped.get_filename
+
+    @property
+    def is_package(self) -> Any:
+        """The wrapped loader's ``is_package``."""
+        return self._wrapped.is_package
+
+    def create_module(self, spec: ModuleSpec) -> types.ModuleType:
+        """A plain new module: the import system's entry, which the loader may reuse.
+
+        It carries ``__file__`` and a placeholder ``__cached__`` so that ``module_from_spec``
+        does not compute ``spec.cached`` (a ``cache_from_source`` call per import): the
+        fallback never sets them, and :meth:`exec_module` strips them before the loader runs.
+        """
+        module = types.ModuleType(spec.name)
+        if spec.has_location:
+            module.__file__ = spec.origin
+            module.__dict__["__cached__"] = _PLACEHOLDER
+        return module
 
     def exec_module(self, module: types.ModuleType) -> None:
         """Run the legacy ``load_module`` for ``module``'s name: a fresh load or a reload."""
         spec = getattr(module, "__spec__", None)
         name = spec.name if spec is not None else module.__name__
+        recorder = _adapter.recorder
+        if recorder is not None:
+            recorder("loader", self._wrapped, name)
         registered = sys.modules.get(name, _MISSING)
         if registered is module and not getattr(spec, "_initializing", False):
             self._reload(name, module)
