@@ -20,3 +20,11 @@ def test_quick_start_and_test_commands_are_one_line_each() -> None:
     for heading in ("Quick start", "Running the tests"):
         block = README.split(f"## {heading}", 1)[1].split("```", 2)[1]
         assert len(block.strip().splitlines()) == 1, heading
+
+
+def test_rule_details_are_generated_from_the_rules() -> None:
+    from loadermig.codemod.rules.docs import with_rules_section
+
+    assert with_rules_section(README) == README, (
+        "README's rule details are stale: run python -m loadermig.codemod.rules.docs README.md"
+    )
