@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
@@ -410,3 +410,49 @@ def keep_file_start(before: cst.Module, after: cst.Module) -> cst.Module:
 
 def _starts_blank(module: cst.Module) -> bool:
     return module.code[:1] in ("\n", "\r")
+
+
+def create_module_before(
+    exec_module: cst.FunctionDef, self_name: str
+) -> tuple[cst.FunctionDef, cst.FunctionDef]:
+    """``create_module(self, spec)`` returning None, and ``exec_module`` to follow it.
+
+    The new method takes the blank lines that preceded ``exec_module``; comments before
+    ``exec_module`` stay with it, one blank line below ``create_module``.
+    """
+    lines = list(exec_module.leading_lines)
+    split = next((i for i, line in enumerate(lines) if line.comment is not None), len(lines))
+    indent = exec_module.body.indent if isinstance(exec_module.body, cst.IndentedBlock) else None
+    create = cst.FunctionDef(
+        name=cst.Name("create_module"),
+        params=cst.Parameters(params=[cst.Param(cst.Name(self_name)), cst.Param(cst.Name("spec"))]),
+        body=cst.IndentedBlock(
+            body=[cst.SimpleStatementLine([cst.Return(cst.Name("None"))])], indent=indent
+        ),
+        leading_lines=lines[:split],
+    )
+    return create, exec_module.with_changes(
+        leading_lines=[cst.EmptyLine(indent=False), *lines[split:]]
+    )
+
+
+def with_create_modules(
+    original: cst.ClassDef, updated: cst.ClassDef, self_names: Mapping[cst.FunctionDef, str]
+) -> cst.ClassDef:
+    """``updated`` with ``create_module`` added right before each converted method.
+
+    ``self_names`` maps the *original* node of each converted method that needs a
+    ``create_module`` to the name of its ``self`` parameter.
+    """
+    if not isinstance(updated.body, cst.IndentedBlock):
+        return updated
+    assert isinstance(original.body, cst.IndentedBlock)
+    statements: list[cst.BaseStatement] = []
+    for before, after in zip(original.body.body, updated.body.body):
+        self_name = self_names.get(before) if isinstance(before, cst.FunctionDef) else None
+        if self_name is not None:
+            assert isinstance(after, cst.FunctionDef)
+            create, after = create_module_before(after, self_name)
+            statements.append(create)
+        statements.append(after)
+    return updated.with_changes(body=updated.body.with_changes(body=statements))

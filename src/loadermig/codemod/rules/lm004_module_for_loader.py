@@ -34,6 +34,7 @@ from ._decorators import (
     keep_file_start,
     own_statements,
     removed_decorator,
+    with_create_modules,
 )
 
 NOT_DONE = "@module_for_loader load_module() not converted: "
@@ -333,18 +334,8 @@ class ModuleForLoaderRule(Rule):
         self, original_node: cst.ClassDef, updated_node: cst.ClassDef
     ) -> cst.ClassDef:
         """Add ``create_module`` right before each new ``exec_module`` that needs one."""
-        if not isinstance(updated_node.body, cst.IndentedBlock):
-            return updated_node
-        assert isinstance(original_node.body, cst.IndentedBlock)
-        statements: list[cst.BaseStatement] = []
-        for before, after in zip(original_node.body.body, updated_node.body.body):
-            plan = self._plans.get(before) if isinstance(before, cst.FunctionDef) else None
-            if plan is not None and plan.add_create_module:
-                assert isinstance(after, cst.FunctionDef)
-                create, after = _with_create_module(after, plan.self_name)
-                statements.append(create)
-            statements.append(after)
-        return updated_node.with_changes(body=updated_node.body.with_changes(body=statements))
+        needing = {n: p.self_name for n, p in self._plans.items() if p.add_create_module}
+        return with_create_modules(original_node, updated_node, needing)
 
 
 def _module_param(node: cst.FunctionDef) -> cst.Param | None:
@@ -422,27 +413,3 @@ def _drop_last(
         return [cst.Pass()]
     kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
     return kept
-
-
-def _with_create_module(
-    exec_module: cst.FunctionDef, self_name: str
-) -> tuple[cst.FunctionDef, cst.FunctionDef]:
-    """``create_module(self, spec)`` returning None, and ``exec_module`` to follow it.
-
-    The new method takes the blank lines that preceded ``exec_module``; comments before
-    ``exec_module`` stay with it, one blank line below ``create_module``.
-    """
-    lines = list(exec_module.leading_lines)
-    split = next((i for i, line in enumerate(lines) if line.comment is not None), len(lines))
-    indent = exec_module.body.indent if isinstance(exec_module.body, cst.IndentedBlock) else None
-    create = cst.FunctionDef(
-        name=cst.Name("create_module"),
-        params=cst.Parameters(params=[cst.Param(cst.Name(self_name)), cst.Param(cst.Name("spec"))]),
-        body=cst.IndentedBlock(
-            body=[cst.SimpleStatementLine([cst.Return(cst.Name("None"))])], indent=indent
-        ),
-        leading_lines=lines[:split],
-    )
-    return create, exec_module.with_changes(
-        leading_lines=[cst.EmptyLine(indent=False), *lines[split:]]
-    )

@@ -33,9 +33,9 @@ from ._decorators import (
     drop_emptied_tries,
     keep_file_start,
     removed_decorator,
+    with_create_modules,
 )
 from ._load_module import NotConvertible, Shape, read_shape
-from .lm004_module_for_loader import _with_create_module
 
 NOT_DONE = "load_module() not converted: "
 REMOVED_DECORATORS = frozenset({"module_for_loader", "set_loader", "set_package"})
@@ -294,18 +294,8 @@ class LoadModuleRule(Rule):
         self, original_node: cst.ClassDef, updated_node: cst.ClassDef
     ) -> cst.ClassDef:
         """Add ``create_module`` right before each new ``exec_module`` that needs one."""
-        if not isinstance(updated_node.body, cst.IndentedBlock):
-            return updated_node
-        assert isinstance(original_node.body, cst.IndentedBlock)
-        statements: list[cst.BaseStatement] = []
-        for before, after in zip(original_node.body.body, updated_node.body.body):
-            plan = self._plans.get(before) if isinstance(before, cst.FunctionDef) else None
-            if plan is not None and plan.add_create_module:
-                assert isinstance(after, cst.FunctionDef)
-                create, after = _with_create_module(after, plan.self_name)
-                statements.append(create)
-            statements.append(after)
-        return updated_node.with_changes(body=updated_node.body.with_changes(body=statements))
+        needing = {n: p.self_name for n, p in self._plans.items() if p.add_create_module}
+        return with_create_modules(original_node, updated_node, needing)
 
 
 def _pair_flat(
