@@ -698,16 +698,7 @@ class LegacyBaseRule(Rule):
 
     def _parse(self, lines: Sequence[str]) -> cst.FunctionDef:
         """Parse a method written with 4-space indents, in the module's newline and indent."""
-        module = self.module_node
-        text = "".join(
-            module.default_indent * ((len(line) - len(line.lstrip(" "))) // 4)
-            + line.lstrip(" ")
-            + module.default_newline
-            for line in lines
-        )
-        statement = cst.parse_statement(text, config=module.config_for_parsing)
-        assert isinstance(statement, cst.FunctionDef)
-        return statement
+        return parse_method(self.module_node, lines)
 
     def leave_ClassDef(
         self, original_node: cst.ClassDef, updated_node: cst.ClassDef
@@ -807,3 +798,16 @@ class _Reindent(cst.CSTTransformer):
         self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
     ) -> cst.IndentedBlock:
         return updated_node.with_changes(indent=self.indent)
+
+
+def parse_method(module: cst.Module, lines: Sequence[str]) -> cst.FunctionDef:
+    """Parse a method written with 4-space indents, in ``module``'s newline and indent."""
+    text = "".join(
+        module.default_indent * ((len(line) - len(line.lstrip(" "))) // 4)
+        + line.lstrip(" ")
+        + module.default_newline
+        for line in lines
+    )
+    statement = cst.parse_statement(text, config=module.config_for_parsing)
+    assert isinstance(statement, cst.FunctionDef)
+    return statement

@@ -25,6 +25,7 @@ from libcst.metadata import (
 )
 
 from ._base import Rule
+from ._classes import parse_method
 
 #: Bases that define none of find_spec, find_module, find_loader, __getattr__.
 NEUTRAL_BASES = frozenset(
@@ -273,16 +274,7 @@ class FinderRule(Rule):
 
     def _parse(self, lines: Sequence[str]) -> cst.FunctionDef:
         """Parse a method written with 4-space indents, in the module's newline and indent."""
-        module = self.module_node
-        text = "".join(
-            module.default_indent * ((len(line) - len(line.lstrip(" "))) // 4)
-            + line.lstrip(" ")
-            + module.default_newline
-            for line in lines
-        )
-        statement = cst.parse_statement(text, config=module.config_for_parsing)
-        assert isinstance(statement, cst.FunctionDef)
-        return statement
+        return parse_method(self.module_node, lines)
 
 
 def _imports_importlib(assignment: object) -> bool:
