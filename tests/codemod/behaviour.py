@@ -80,11 +80,18 @@ def write_tree(root: Path, tree: dict[str, str] = TREE) -> None:
 
 
 class FixtureFinder:
-    """Modern meta path finder asking the fixture's ``make_loader`` for each ``lmfx`` name."""
+    """Modern meta path finder asking the fixture's ``make_loader`` for each ``lmfx`` name.
 
-    def __init__(self, make_loader: Callable[[str, str], Any], root: Path) -> None:
+    Legacy loaders are handed out through ``wrap_legacy`` (CPython 3.11's fallback semantics
+    on every Python), or bare with ``wrap=False`` (the interpreter's own fallback, up to 3.14).
+    """
+
+    def __init__(
+        self, make_loader: Callable[[str, str], Any], root: Path, *, wrap: bool = True
+    ) -> None:
         self.make_loader = make_loader
         self.root = str(root)
+        self.wrap = wrap
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if fullname != PACKAGE and not fullname.startswith(PACKAGE + "."):
@@ -92,7 +99,9 @@ class FixtureFinder:
         loader = self.make_loader(self.root, fullname)
         if loader is None:
             return None
-        return importlib.util.spec_from_loader(fullname, wrap_legacy(loader))
+        return importlib.util.spec_from_loader(
+            fullname, wrap_legacy(loader) if self.wrap else loader
+        )
 
 
 def describe(module: Any, root: Path) -> dict[str, Any]:
@@ -117,15 +126,18 @@ def describe(module: Any, root: Path) -> dict[str, Any]:
         "__file__": rel(getattr(module, "__file__", None)),
         "__path__": [rel(p) for p in getattr(module, "__path__", None) or []],
         "__package__": module.__package__,
+        "__loader__": type(module.__loader__).__name__,
         "spec": (spec.name, rel(spec.origin), spec.parent),
         "globals": public,
         "source": inspect.getsource(module),
     }
 
 
-def observe(make_loader: Callable[[str, str], Any], root: Path) -> dict[str, Any]:
+def observe(
+    make_loader: Callable[[str, str], Any], root: Path, *, wrap: bool = True
+) -> dict[str, Any]:
     """Import every name of the tree through ``make_loader``'s loaders and describe them."""
-    finder = FixtureFinder(make_loader, root)
+    finder = FixtureFinder(make_loader, root, wrap=wrap)
     sys.meta_path.insert(0, finder)
     try:
         return {name: describe(importlib.import_module(name), root) for name in NAMES}

@@ -15,7 +15,13 @@ from loadermig.codemod.rules import rule_by_id
 from loadermig.codemod.source import rewrite_source
 
 from ..conftest import FIXTURES
-from .behaviour import FixtureFinder, execute_fixture, removed_apis_restored, write_tree
+from .behaviour import (
+    FixtureFinder,
+    execute_fixture,
+    observe,
+    removed_apis_restored,
+    write_tree,
+)
 
 LM004_FIXTURES = FIXTURES / "codemod" / "LM004"
 
@@ -194,42 +200,6 @@ def test_lm004_failure_and_reload_behave_as_before(name: str, tmp_path: Path) ->
     assert after["value after reload"] == 43
 
 
-class _BareFinder:
-    """A finder handing out the fixture's loaders unwrapped, as a 3.4-3.11 host would."""
-
-    def __init__(self, make_loader: Any, root: Path) -> None:
-        self.make_loader = make_loader
-        self.root = str(root)
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        if fullname.partition(".")[0] != "lmfx":
-            return None
-        loader = self.make_loader(self.root, fullname)
-        return None if loader is None else importlib.util.spec_from_loader(fullname, loader)
-
-
-def _attributes(make_loader: Any, root: Path) -> dict[str, Any]:
-    finder = _BareFinder(make_loader, root)
-    sys.meta_path.insert(0, finder)
-    try:
-        found = {}
-        for name in ("lmfx", "lmfx.mod", "lmfx.sub", "lmfx.sub.leaf"):
-            module = importlib.import_module(name)
-            found[name] = (
-                module.__package__,
-                module.__file__.replace(str(root), "<root>"),
-                [p.replace(str(root), "<root>") for p in getattr(module, "__path__", [])],
-                type(module.__loader__).__name__,
-                module.__spec__.parent,
-                sorted(k for k in vars(module) if not k.startswith("_")),
-            )
-        return found
-    finally:
-        sys.meta_path.remove(finder)
-        for name in [n for n in sys.modules if n.partition(".")[0] == "lmfx"]:
-            del sys.modules[name]
-
-
 @pytest.mark.skipif(
     sys.version_info >= (3, 12),
     reason="CPython's own module_for_loader exists only up to 3.11; "
@@ -246,8 +216,8 @@ def test_lm004_matches_cpythons_own_fallback(name: str, tmp_path: Path) -> None:
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", ImportWarning)
         legacy = execute_fixture(case.read_bytes(), str(case), legacy=False)
-        before = _attributes(legacy.make_loader, tmp_path)
+        before = observe(legacy.make_loader, tmp_path, wrap=False)
     modern = execute_fixture(
         case.with_name(name + ".expected").read_bytes(), str(case), legacy=False
     )
-    assert _attributes(modern.make_loader, tmp_path) == before
+    assert observe(modern.make_loader, tmp_path, wrap=False) == before

@@ -45,11 +45,6 @@ class SourceOutcome:
         """Whether the file's content would change."""
         return self.rewritten is not None and self.rewritten != self.original
 
-    @property
-    def needs_manual_work(self) -> bool:
-        """Whether any finding is one the rules could not fix."""
-        return any(not finding.fixed for finding in self.findings)
-
 
 def applicable_rules(data: bytes, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
     """The rules one of whose trigger words occurs in ``data``: the cheap prefilter."""

@@ -57,10 +57,3 @@ class Adapter:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} for {self._wrapped!r}>"
-
-
-def unwrap(obj: Any) -> Any:
-    """Return the innermost object behind any number of adapters."""
-    while isinstance(obj, Adapter):
-        obj = obj.wrapped
-    return obj

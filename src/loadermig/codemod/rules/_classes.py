@@ -692,13 +692,8 @@ class LegacyBaseRule(Rule):
         body = anchor.body if isinstance(anchor, cst.FunctionDef) else None
         indent = body.indent if isinstance(body, cst.IndentedBlock) else None
         for lines in methods:
-            method = self._parse(lines).visit(_Reindent(indent))
-            assert isinstance(method, cst.FunctionDef)
+            method = parse_method(self.module_node, lines, indent)
             plan.after.setdefault(anchor, []).append(method.with_changes(leading_lines=blank))
-
-    def _parse(self, lines: Sequence[str]) -> cst.FunctionDef:
-        """Parse a method written with 4-space indents, in the module's newline and indent."""
-        return parse_method(self.module_node, lines)
 
     def leave_ClassDef(
         self, original_node: cst.ClassDef, updated_node: cst.ClassDef
@@ -800,8 +795,13 @@ class _Reindent(cst.CSTTransformer):
         return updated_node.with_changes(indent=self.indent)
 
 
-def parse_method(module: cst.Module, lines: Sequence[str]) -> cst.FunctionDef:
-    """Parse a method written with 4-space indents, in ``module``'s newline and indent."""
+def parse_method(
+    module: cst.Module, lines: Sequence[str], body_indent: str | None = None
+) -> cst.FunctionDef:
+    """Parse a method written with 4-space indents, in ``module``'s newline and indent.
+
+    ``body_indent`` is the indent of the class body it goes into (None: the module's own).
+    """
     text = "".join(
         module.default_indent * ((len(line) - len(line.lstrip(" "))) // 4)
         + line.lstrip(" ")
@@ -810,4 +810,6 @@ def parse_method(module: cst.Module, lines: Sequence[str]) -> cst.FunctionDef:
     )
     statement = cst.parse_statement(text, config=module.config_for_parsing)
     assert isinstance(statement, cst.FunctionDef)
-    return statement
+    method = statement.visit(_Reindent(body_indent))
+    assert isinstance(method, cst.FunctionDef)
+    return method

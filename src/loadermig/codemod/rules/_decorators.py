@@ -1,4 +1,5 @@
-"""Shared by LM004 and LM005: the removed ``importlib.util`` loader decorators.
+"""Shared by LM004, LM005 and LM008: the removed ``importlib.util`` loader decorators, and
+the base of the rules that turn a ``load_module`` into ``create_module`` + ``exec_module``.
 
 ``module_for_loader``, ``set_loader`` and ``set_package`` left ``importlib.util`` in Python
 3.12; ``loadermig.shim.compat`` has backports of all three, which the rules treat the same way.
@@ -10,7 +11,14 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import Assignment, PositionProvider, Scope, ScopeProvider
+from libcst.codemod import CodemodContext
+from libcst.metadata import (
+    Assignment,
+    ExpressionContextProvider,
+    PositionProvider,
+    Scope,
+    ScopeProvider,
+)
 
 from ._base import Rule
 
@@ -456,3 +464,34 @@ def with_create_modules(
             statements.append(create)
         statements.append(after)
     return updated.with_changes(body=updated.body.with_changes(body=statements))
+
+
+class ExecModuleConversion(Rule):
+    """Base of LM004 and LM008: ``load_module`` methods become ``exec_module``.
+
+    Subclasses rewrite the method itself and, for each one whose class needs a
+    ``create_module``, record the original method node with its ``self`` name in
+    ``_create_module_before``; this class inserts those methods and tidies up after the imports
+    the rewrite made unused.
+    """
+
+    METADATA_DEPENDENCIES = (
+        *Rule.METADATA_DEPENDENCIES,
+        ScopeProvider,
+        ExpressionContextProvider,
+    )
+
+    def __init__(self, context: CodemodContext) -> None:
+        super().__init__(context)
+        self._create_module_before: dict[cst.FunctionDef, str] = {}
+
+    def transform_module(self, tree: cst.Module) -> cst.Module:
+        """Run the rule, then tidy up after removed imports (emptied ``try``, blank start)."""
+        after = drop_emptied_tries(super().transform_module(tree), count_empty_tries(tree))
+        return keep_file_start(tree, after)
+
+    def leave_ClassDef(
+        self, original_node: cst.ClassDef, updated_node: cst.ClassDef
+    ) -> cst.ClassDef:
+        """Add ``create_module`` right before each new ``exec_module`` that needs one."""
+        return with_create_modules(original_node, updated_node, self._create_module_before)

@@ -262,8 +262,7 @@ class FinderRule(Rule):
         if plan is None or not isinstance(updated_node.body, cst.IndentedBlock):
             return updated_node
         assert isinstance(original_node.body, cst.IndentedBlock)
-        method = self._parse(plan.lines).visit(_Reindent(updated_node.body.indent))
-        assert isinstance(method, cst.FunctionDef)
+        method = parse_method(self.module_node, plan.lines, updated_node.body.indent)
         method = method.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
         statements: list[cst.BaseStatement] = []
         for before, after in zip(original_node.body.body, updated_node.body.body):
@@ -271,10 +270,6 @@ class FinderRule(Rule):
             if before is plan.anchor:
                 statements.append(method)
         return updated_node.with_changes(body=updated_node.body.with_changes(body=statements))
-
-    def _parse(self, lines: Sequence[str]) -> cst.FunctionDef:
-        """Parse a method written with 4-space indents, in the module's newline and indent."""
-        return parse_method(self.module_node, lines)
 
 
 def _imports_importlib(assignment: object) -> bool:
@@ -313,16 +308,6 @@ class _Index(cst.CSTVisitor):
     def visit_Name(self, node: cst.Name) -> None:
         if self.hook_depth:
             self.rule._hooked.add(node.value)
-
-
-class _Reindent(cst.CSTTransformer):
-    def __init__(self, indent: str | None) -> None:
-        self.indent = indent
-
-    def leave_IndentedBlock(
-        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
-    ) -> cst.IndentedBlock:
-        return updated_node.with_changes(indent=self.indent)
 
 
 def arity(node: cst.FunctionDef) -> int | None:

@@ -22,19 +22,15 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from ._base import Rule
 from ._decorators import (
     MODULE_FOR_LOADER,
     ClassFacts,
+    ExecModuleConversion,
     LoaderClasses,
-    count_empty_tries,
     decorator_names,
     denotes,
-    drop_emptied_tries,
-    keep_file_start,
     own_statements,
     removed_decorator,
-    with_create_modules,
 )
 
 NOT_DONE = "@module_for_loader load_module() not converted: "
@@ -49,7 +45,7 @@ class _Plan:
     self_name: str
 
 
-class ModuleForLoaderRule(Rule):
+class ModuleForLoaderRule(ExecModuleConversion):
     """Rewrite ``@module_for_loader`` ``load_module(self, module)`` into ``exec_module``."""
 
     ID = "LM004"
@@ -73,23 +69,11 @@ class ModuleForLoaderRule(Rule):
         "        exec(self.get_code(module.__name__), module.__dict__)\n"
     )
 
-    # (ignore: Rule's unannotated tuple narrows libcst's ClassVar[Collection[ProviderT]])
-    METADATA_DEPENDENCIES = (
-        *Rule.METADATA_DEPENDENCIES,
-        ScopeProvider,
-        ExpressionContextProvider,
-    )
-
     def __init__(self, context: CodemodContext) -> None:
         super().__init__(context)
         self._plans: dict[cst.FunctionDef, _Plan] = {}
         self._bare_returns: set[cst.Return] = set()
         self._handled: set[cst.CSTNode] = set()
-
-    def transform_module(self, tree: cst.Module) -> cst.Module:
-        """Run the rule, then tidy up after removed imports (emptied ``try``, blank start)."""
-        after = drop_emptied_tries(super().transform_module(tree), count_empty_tries(tree))
-        return keep_file_start(tree, after)
 
     def visit_Module(self, node: cst.Module) -> None:
         """Index the module's classes and its uses of ``load_module``."""
@@ -115,6 +99,8 @@ class ModuleForLoaderRule(Rule):
         facts = self._classes.facts(owner)
         plan = self._plan(node, facts)
         self._plans[node] = plan
+        if plan.add_create_module:
+            self._create_module_before[node] = plan.self_name
         self.report(anchor, self._done_message(node, kinds, plan, facts), fixed=True)
 
     def _problem(self, node: cst.FunctionDef, kinds: Sequence[str | None]) -> str | None:
@@ -329,13 +315,6 @@ class ModuleForLoaderRule(Rule):
             returns=returns,
             body=body,
         )
-
-    def leave_ClassDef(
-        self, original_node: cst.ClassDef, updated_node: cst.ClassDef
-    ) -> cst.ClassDef:
-        """Add ``create_module`` right before each new ``exec_module`` that needs one."""
-        needing = {n: p.self_name for n, p in self._plans.items() if p.add_create_module}
-        return with_create_modules(original_node, updated_node, needing)
 
 
 def _module_param(node: cst.FunctionDef) -> cst.Param | None:

@@ -22,18 +22,13 @@ from dataclasses import dataclass
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.metadata import ExpressionContextProvider, ScopeProvider
 
-from ._base import Rule
 from ._classes import walk
 from ._decorators import (
+    ExecModuleConversion,
     LoaderClasses,
-    count_empty_tries,
     decorator_names,
-    drop_emptied_tries,
-    keep_file_start,
     removed_decorator,
-    with_create_modules,
 )
 from ._load_module import NotConvertible, Shape, read_shape
 
@@ -52,7 +47,7 @@ class _Plan:
     loader_base: bool
 
 
-class LoadModuleRule(Rule):
+class LoadModuleRule(ExecModuleConversion):
     """Rewrite a hand-written PEP 302 ``load_module(self, fullname)`` into ``exec_module``."""
 
     ID = "LM008"
@@ -83,21 +78,10 @@ class LoadModuleRule(Rule):
         "        exec(self.get_code(fullname), mod.__dict__)\n"
     )
 
-    METADATA_DEPENDENCIES = (
-        *Rule.METADATA_DEPENDENCIES,
-        ScopeProvider,
-        ExpressionContextProvider,
-    )
-
     def __init__(self, context: CodemodContext) -> None:
         super().__init__(context)
         self._plans: dict[cst.FunctionDef, _Plan] = {}
         self._bare_returns: set[int] = set()
-
-    def transform_module(self, tree: cst.Module) -> cst.Module:
-        """Run the rule, then tidy up after removed imports (emptied ``try``, blank start)."""
-        after = drop_emptied_tries(super().transform_module(tree), count_empty_tries(tree))
-        return keep_file_start(tree, after)
 
     def visit_Module(self, node: cst.Module) -> None:
         """Index the module's classes and its uses of ``load_module``."""
@@ -124,6 +108,8 @@ class LoadModuleRule(Rule):
             self.report(node, NOT_DONE + str(why), fixed=False)
             return
         self._plans[node] = plan
+        if plan.add_create_module:
+            self._create_module_before[node] = plan.self_name
         self._bare_returns |= plan.shape.bare_returns
         self.report(node, self._done_message(plan), fixed=True)
 
@@ -289,13 +275,6 @@ class LoadModuleRule(Rule):
             returns=returns,
             body=body.with_changes(body=kept),
         )
-
-    def leave_ClassDef(
-        self, original_node: cst.ClassDef, updated_node: cst.ClassDef
-    ) -> cst.ClassDef:
-        """Add ``create_module`` right before each new ``exec_module`` that needs one."""
-        needing = {n: p.self_name for n, p in self._plans.items() if p.add_create_module}
-        return with_create_modules(original_node, updated_node, needing)
 
 
 def _pair_flat(
