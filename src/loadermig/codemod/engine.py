@@ -38,6 +38,9 @@ class FileResult:
     changed: bool = False
     error: str | None = None
     diff: bytes = b""
+    #: The file's content as read and as the rules would leave it; set only when ``changed``.
+    original: bytes | None = None
+    rewritten: bytes | None = None
 
     @property
     def needs_manual_work(self) -> bool:
@@ -101,6 +104,7 @@ def process_file(
     if outcome.error is not None or outcome.rewritten is None or not outcome.changed:
         return result
     result.changed = True
+    result.original, result.rewritten = data, outcome.rewritten
     if mode is Mode.DIFF:
         # git apply and patch refuse paths through symbolic links: name the real file.
         result.diff = unified_diff(data, outcome.rewritten, patch_path(path))
