@@ -38,6 +38,9 @@ class Rule(VisitorBasedCodemodCommand):
     #: Documentation: legacy code and what the rule makes of it.
     BEFORE: ClassVar[str]
     AFTER: ClassVar[str]
+    #: False for rules that only report (legacy APIs without a faithful automatic rewrite).
+    #: Those never change the tree and run first, on the file as it was read.
+    REWRITES: ClassVar[bool] = True
 
     def __init__(self, context: CodemodContext) -> None:
         super().__init__(context)
