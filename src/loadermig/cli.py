@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import os
 import sys
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__
+from .progress import Progress
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_FAILED_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed writer
+STDIN = "-"
+
+if TYPE_CHECKING:
+    from .codemod.config import RunSettings
+    from .codemod.engine import FileResult, Mode, Summary
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,18 +36,114 @@ def main() -> None:
     """
 
 
-REWRITE_EPILOG = """\b
+EXIT_CODES = """\b
 Exit codes:
-  0  done, or nothing to do
-  1  --check: some file would change or needs manual work
-  2  usage error
-  3  some input could not be processed (unreadable, undecodable, unparsable, unwritable)
+  0  nothing found, or everything done
+  1  {found}
+  2  usage error (bad option, unknown rule or configuration key)
+  3  some input could not be processed (unreadable, undecodable, unparsable, unwritable, or
+     the rules crashed on it); each is named on stderr with the reason, the rest was processed
   130 interrupted (Ctrl-C); no file is left half-written
 """
 
 
-@main.command(epilog=REWRITE_EPILOG)
-@click.argument("paths", nargs=-1, required=True)
+@dataclass(frozen=True)
+class SharedOptions:
+    """The options ``rewrite`` and ``scan`` have in common."""
+
+    paths: tuple[str, ...]
+    select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    exclude: tuple[str, ...]
+    jobs: int | None
+    report_format: str
+    output: str | None
+    quiet: bool
+    config: Path | None
+    stdin_filename: str | None
+
+
+def shared_options(command: _F) -> _F:
+    """Add the options ``rewrite`` and ``scan`` share, collected into a ``SharedOptions``."""
+    options = [
+        click.argument("paths", nargs=-1, required=True, metavar="PATH..."),
+        click.option(
+            "--select",
+            multiple=True,
+            metavar="ID[,ID...]",
+            help="Run only these rules (repeatable; default: all, or `select` in the config).",
+        ),
+        click.option(
+            "--ignore", multiple=True, metavar="ID[,ID...]", help="Do not run these rules."
+        ),
+        click.option(
+            "--exclude",
+            multiple=True,
+            metavar="GLOB",
+            help="Leave out files and directories matching GLOB: a name (`*_pb2.py`) or a "
+            "path relative to the current directory (`src/gen/*`). Repeatable; on top of the "
+            "default exclusions (VCS, virtualenv, build and cache directories) and what "
+            ".gitignore ignores inside a git work tree.",
+        ),
+        click.option(
+            "-j",
+            "--jobs",
+            type=click.IntRange(min=1),
+            help="Worker processes parsing files (default: one per CPU). A worker crash costs "
+            "only its file. 1 runs everything in this process.",
+        ),
+        click.option(
+            "--format",
+            "report_format",
+            type=click.Choice(["text", "json", "sarif"]),
+            default="text",
+            show_default=True,
+            help="Report format: lines, JSON (docs/report-format.md), or SARIF 2.1.0 for "
+            "code scanning.",
+        ),
+        click.option(
+            "--output",
+            type=click.Path(dir_okay=False),
+            help="Write the report to this file instead of the terminal.",
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="No summary line and no progress bar."),
+        click.option(
+            "--config",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Read [tool.loadermig] from this file instead of the nearest pyproject.toml.",
+        ),
+        click.option(
+            "--stdin-filename",
+            metavar="NAME",
+            help="The name to report for `-` (standard input).",
+        ),
+    ]
+
+    @functools.wraps(command)
+    def collect(**values: Any) -> Any:
+        shared = SharedOptions(
+            paths=values.pop("paths"),
+            select=values.pop("select"),
+            ignore=values.pop("ignore"),
+            exclude=values.pop("exclude"),
+            jobs=values.pop("jobs"),
+            report_format=values.pop("report_format"),
+            output=values.pop("output"),
+            quiet=values.pop("quiet"),
+            config=values.pop("config"),
+            stdin_filename=values.pop("stdin_filename"),
+        )
+        return command(shared, **values)
+
+    for option in reversed(options):
+        collect = option(collect)
+    return collect  # type: ignore[return-value]
+
+
+@main.command(
+    epilog=EXIT_CODES.format(found="--check: some file would change or needs manual work")
+)
+@shared_options
 @click.option(
     "--dry-run",
     is_flag=True,
@@ -43,39 +155,212 @@ Exit codes:
     is_flag=True,
     help="Write nothing; exit 1 when any file would change or needs manual work.",
 )
-def rewrite(paths: tuple[str, ...], dry_run: bool, check: bool) -> None:
-    """Rewrite legacy import hooks under PATHS into SourceLoader / exec_module form.
+def rewrite(options: SharedOptions, dry_run: bool, check: bool) -> None:
+    """Rewrite legacy import hooks under PATH... into SourceLoader / exec_module form.
 
-    Prints one line per finding (path:line:col: LMnnn message [fixed|manual]) and a summary.
+    Prints one line per finding (path:line:col: LMnnn message [fixed|fixable|manual]) and a
+    summary. `-` reads standard input and writes the rewritten source to standard output.
+    Code on a line marked `# loadermig: skip` (or a whole file, with the comment before its
+    first statement) is left alone.
     """
-    from .codemod.engine import Mode, Summary, process_paths
+    from .codemod.engine import Mode
 
     mode = Mode.DIFF if dry_run else Mode.CHECK if check else Mode.WRITE
-    report_to_stderr = dry_run
-    summary = Summary()
+    sys.exit(run("rewrite", mode, options))
+
+
+@main.command(epilog=EXIT_CODES.format(found="something was found"))
+@shared_options
+def scan(options: SharedOptions) -> None:
+    """Report every use of a legacy import-system API under PATH..., writing nothing.
+
+    One line per finding: what a rule would rewrite ([fixable]) and what needs a person
+    ([manual]), with the Python version that removed the API. Like a linter, exits 1 when
+    anything is found.
+    """
+    from .codemod.engine import Mode
+
+    sys.exit(run("scan", Mode.CHECK, options))
+
+
+@main.command("rules")
+@click.argument("rule_id", required=False, metavar="[LMnnn]")
+def rules_command(rule_id: str | None) -> None:
+    """List the rules, or explain one with a before/after example."""
+    from .codemod.rules import ALL_RULES, rule_by_id
+    from .codemod.rules.docs import rule_text
+
+    if rule_id is None:
+        for rule in ALL_RULES:
+            kind = "rewrite" if rule.REWRITES else "report "
+            click.echo(f"{rule.ID}  {kind}  {rule.TITLE}")
+        return
     try:
-        for result in process_paths(paths, mode):
-            summary.add(result)
-            if result.diff:
-                sys.stdout.buffer.write(result.diff)
-                sys.stdout.buffer.flush()
-            for finding in result.findings:
-                click.echo(finding.render(), err=report_to_stderr)
-            if result.error is not None:
-                click.echo(f"{result.path}: error: {result.error}", err=True)
-    except KeyboardInterrupt:
-        click.echo("interrupted; files already rewritten are complete, none is partial", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    verb = "rewritten" if mode is Mode.WRITE else "would be rewritten"
-    click.echo(
-        f"{summary.scanned} files scanned, {summary.changed} {verb}, "
-        f"{summary.manual} need manual work, {summary.failed} failed",
-        err=report_to_stderr,
-    )
+        rule = rule_by_id(rule_id.upper())
+    except KeyError:
+        known = f"{ALL_RULES[0].ID}-{ALL_RULES[-1].ID}"
+        raise click.BadParameter(f"no rule {rule_id!r} (known: {known})") from None
+    click.echo(rule_text(rule), nl=False)
+
+
+def run(command: str, mode: Mode, options: SharedOptions) -> int:
+    """Run ``scan`` or ``rewrite`` (in ``mode``) as the options say; the exit code."""
+    from .codemod.config import ConfigError, resolve_settings
+    from .codemod.engine import Mode, Summary
+    from .codemod.workers import default_jobs
+
+    if STDIN in options.paths and len(options.paths) > 1:
+        raise click.UsageError("`-` (standard input) cannot be combined with other paths")
+    from_stdin = options.paths == (STDIN,)
+    content_on_stdout = from_stdin and command == "rewrite" and mode is Mode.WRITE
+    stdout_taken = mode is Mode.DIFF or content_on_stdout
+    if options.report_format != "text" and options.output is None and stdout_taken:
+        raise click.UsageError(
+            f"the {options.report_format} report and the "
+            f"{'diff' if mode is Mode.DIFF else 'rewritten source'} would share stdout; "
+            "give --output FILE"
+        )
+    try:
+        settings = resolve_settings(
+            options.paths,
+            select=options.select,
+            ignore=options.ignore,
+            exclude=options.exclude,
+            jobs=options.jobs,
+            config=options.config,
+            default_jobs=default_jobs(),
+        )
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from None
+
+    fixed_label = "fixed" if mode is Mode.WRITE else "fixable"
+    summary = Summary()
+    reported: list[
+        FileResult
+    ] = []  # only results with something to say: memory stays flat on big trees
+    with _report_stream(options, stdout_taken) as text_out:
+        progress = _progress(options, settings, from_stdin)
+        stdin_data = sys.stdin.buffer.read() if from_stdin else None
+        results = _results(options, settings, mode, stdin_data)
+        try:
+            with contextlib.closing(results):
+                for result in results:
+                    summary.add(result)
+                    progress.advance()
+                    if not (result.findings or result.changed or result.error):
+                        continue
+                    reported.append(result)
+                    with progress.paused():
+                        _emit(result, options, text_out, fixed_label)
+                    if content_on_stdout:  # the source, rewritten or as it came
+                        sys.stdout.buffer.write(result.rewritten or stdin_data or b"")
+                if content_on_stdout and not reported:
+                    sys.stdout.buffer.write(stdin_data or b"")
+        except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as shells expect
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_BROKEN_PIPE
+        except KeyboardInterrupt:
+            progress.close()
+            click.echo(
+                "interrupted; files already rewritten are complete, none is partial", err=True
+            )
+            return EXIT_INTERRUPTED
+        progress.close()
+        if options.report_format == "text":
+            if not options.quiet:
+                click.echo(_summary_line(command, mode, summary), file=text_out)
+        else:
+            from .codemod.report import json_report, sarif_report
+
+            render = json_report if options.report_format == "json" else sarif_report
+            report = render(
+                reported, summary, command=command, mode=mode.value, rules=settings.rules
+            )
+            click.echo(report, file=text_out, nl=not report.endswith("\n"))
     if summary.failed:
-        sys.exit(EXIT_FAILED_INPUT)
-    if check and (summary.changed or summary.manual):
-        sys.exit(EXIT_FOUND)
+        return EXIT_FAILED_INPUT
+    if command == "scan" and (summary.fixable_findings or summary.manual_findings):
+        return EXIT_FOUND
+    if mode is Mode.CHECK and (summary.changed or summary.manual):
+        return EXIT_FOUND
+    return EXIT_OK
+
+
+def _results(
+    options: SharedOptions, settings: RunSettings, mode: Mode, stdin_data: bytes | None
+) -> Generator[FileResult, None, None]:
+    """The engine's results: one for standard input (``stdin_data``), else one per file."""
+    from .codemod import engine
+
+    if stdin_data is not None:
+        shown = options.stdin_filename or "<stdin>"
+        return (engine.process_bytes(stdin_data, shown, mode, settings.rules) for _ in (1,))
+    return engine.process_paths(
+        options.paths,
+        mode,
+        settings.rules,
+        jobs=settings.jobs,
+        exclude_globs=settings.exclude_globs,
+        gitignore=True,
+    )
+
+
+def _emit(result: FileResult, options: SharedOptions, text_out: IO[str], fixed_label: str) -> None:
+    """Print what one file's result has to say, as it comes."""
+    if result.diff:
+        sys.stdout.buffer.write(result.diff)
+        sys.stdout.buffer.flush()
+    if options.report_format == "text":
+        for finding in result.findings:
+            click.echo(finding.render(fixed_label), file=text_out)
+    if result.error is not None:
+        click.echo(f"{result.path}: error: {result.error}", err=True)
+
+
+def _summary_line(command: str, mode: Mode, summary: Summary) -> str:
+    """The last line of a text report."""
+    from .codemod.engine import Mode
+
+    skipped = f", {summary.skipped} skipped by comment" if summary.skipped else ""
+    files = f"{summary.scanned} file{'' if summary.scanned == 1 else 's'} scanned"
+    if command == "scan":
+        return (
+            f"{files}, {summary.fixable_findings} fixable and "
+            f"{summary.manual_findings} manual findings, {summary.failed} failed{skipped}"
+        )
+    verb = "rewritten" if mode is Mode.WRITE else "would be rewritten"
+    return (
+        f"{files}, {summary.changed} {verb}, "
+        f"{summary.manual} need manual work, {summary.failed} failed{skipped}"
+    )
+
+
+@contextlib.contextmanager
+def _report_stream(options: SharedOptions, stdout_taken: bool) -> Iterator[IO[str]]:
+    """Where the report goes: --output FILE, else stderr when stdout carries a diff or
+    source, else stdout."""
+    if options.output is not None:
+        try:
+            handle = open(options.output, "w", encoding="utf-8")  # noqa: SIM115
+        except OSError as error:
+            raise click.UsageError(
+                f"cannot write --output {options.output}: {error.strerror or error}"
+            ) from None
+        with handle:
+            yield handle
+    else:
+        yield sys.stderr if stdout_taken else sys.stdout
+
+
+def _progress(options: SharedOptions, settings: RunSettings, from_stdin: bool) -> Progress:
+    """A progress bar on stderr when it is a terminal (and not asked to be quiet)."""
+    from .codemod import engine
+
+    stream = sys.stderr
+    if options.quiet or from_stdin or not stream.isatty() or os.environ.get("TERM") == "dumb":
+        return Progress(None, stream)
+    total = engine.count_files(options.paths, exclude_globs=settings.exclude_globs, gitignore=True)
+    return Progress(total, stream)
 
 
 @main.command(
@@ -103,6 +388,6 @@ def audit(fmt: str, output: str | None, command: tuple[str, ...]) -> None:
     legacy finder and loader class is listed with file:line, the modules it served and the
     rule that would rewrite it. The program's stdout and stderr are untouched.
     """
-    from .audit import run
+    from .audit import run as run_audit
 
-    sys.exit(run(command, fmt, output))
+    sys.exit(run_audit(command, fmt, output))

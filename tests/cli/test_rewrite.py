@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from loadermig.cli import main
-from loadermig.codemod import engine
+from loadermig.codemod import engine, workers
 
 from ..conftest import FIXTURES
 
@@ -171,15 +171,15 @@ def test_file_changed_between_read_and_write_is_left_alone(
 ) -> None:
     target = tmp_path / "racy.py"
     target.write_bytes(LEGACY)
-    real_rewrite = engine.rewrite_source
+    real_rewrite = workers.rewrite_source
 
     def rewrite_while_someone_edits(data: bytes, *args: object) -> object:
         outcome = real_rewrite(data, *args)  # type: ignore[arg-type]
         target.write_bytes(LEGACY + b"# edited meanwhile\n")
         return outcome
 
-    monkeypatch.setattr(engine, "rewrite_source", rewrite_while_someone_edits)
-    result = run(tmp_path, "racy.py")
+    monkeypatch.setattr(workers, "rewrite_source", rewrite_while_someone_edits)
+    result = run(tmp_path, "--jobs", "1", "racy.py")
     assert result.exit_code == 3
     assert "racy.py: error: changed on disk" in result.stderr
     assert target.read_bytes() == LEGACY + b"# edited meanwhile\n"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
 from .diff import unified_diff
 from .files import (
     ChangedOnDiskError,
+    Discovered,
+    ExcludeGlob,
     discover,
     display_path,
     patch_path,
@@ -18,7 +20,8 @@ from .files import (
 )
 from .findings import Finding
 from .rules import ALL_RULES, Rule
-from .source import rewrite_source
+from .source import SourceOutcome
+from .workers import Job, parallel_outcomes, rewrite_source_safely, serial_outcomes
 
 
 class Mode(Enum):
@@ -38,6 +41,8 @@ class FileResult:
     changed: bool = False
     error: str | None = None
     diff: bytes = b""
+    #: Places (or the whole file) left alone on purpose by a ``# loadermig: skip`` comment.
+    skipped: int = 0
     #: The file's content as read and as the rules would leave it; set only when ``changed``.
     original: bytes | None = None
     rewritten: bytes | None = None
@@ -56,9 +61,16 @@ class Summary:
     changed: int = 0
     manual: int = 0
     failed: int = 0
+    fixable_findings: int = 0
+    manual_findings: int = 0
+    skipped: int = 0
 
     def add(self, result: FileResult) -> None:
         """Count one file's result."""
+        fixable = sum(finding.fixed for finding in result.findings)
+        self.fixable_findings += fixable
+        self.manual_findings += len(result.findings) - fixable
+        self.skipped += result.skipped
         self.scanned += result.error is None
         self.changed += result.changed
         self.manual += result.needs_manual_work
@@ -69,26 +81,84 @@ def process_paths(
     paths: Iterable[str | os.PathLike[str]],
     mode: Mode,
     rules: Sequence[type[Rule]] = ALL_RULES,
-) -> Iterator[FileResult]:
-    """Process every Python file under ``paths``, one result per file, as they are done.
+    *,
+    jobs: int = 1,
+    exclude_globs: Iterable[ExcludeGlob] = (),
+    gitignore: bool = False,
+) -> Generator[FileResult, None, None]:
+    """Process every Python file under ``paths``, one result per file, in discovery order.
 
     Bad input never stops the run: a file that cannot be read, decoded, parsed or written
     yields a result with ``error`` set and the run goes on. A file reached twice (named twice,
-    or through a symbolic link as well) is processed once.
+    or through a symbolic link as well) is processed once. With ``jobs`` above 1 the files
+    that need parsing go to that many worker processes; a worker that dies on a file (a
+    crash of the native parser, say) costs that file an error, never the run. Reading,
+    writing and diffing always happen in this process, so an interrupt never leaves a file
+    half-written.
     """
+    found = discover(paths, exclude_globs=exclude_globs, gitignore=gitignore)
+    pending = (_read(item) for item in found)
+    if jobs > 1:
+        outcomes = parallel_outcomes(pending, rules, jobs)
+    else:
+        outcomes = serial_outcomes(pending, rules)
     changed_files: set[str] = set()
-    for found in discover(paths):
-        shown = display_path(found.path)
-        if found.error is not None:
-            yield FileResult(shown, error=found.error)
+    for job, outcome in outcomes:
+        if job.error is not None:
+            yield FileResult(job.shown, error=job.error)
             continue
-        real = os.path.realpath(found.path)
+        real = os.path.realpath(job.path)
         if real in changed_files:
             continue
-        result = process_file(found.path, shown, mode, rules)
+        assert outcome is not None and job.data is not None
+        result = finish_file(job.path, job.shown, job.data, outcome, mode)
         if result.changed:
             changed_files.add(real)  # only changed files matter: a repeat would change nothing
         yield result
+
+
+def _read(found: Discovered) -> Job:
+    """Read a discovered file (in this process, so workers never touch the disk)."""
+    shown = display_path(found.path)
+    if found.error is not None:
+        return Job(found.path, shown, error=found.error)
+    try:
+        return Job(found.path, shown, read_bytes(found.path))
+    except OSError as error:
+        return Job(found.path, shown, error=f"cannot read: {error.strerror or error}")
+
+
+def process_bytes(data: bytes, shown: str, mode: Mode, rules: Sequence[type[Rule]]) -> FileResult:
+    """Process content that is not a file on disk (standard input): never writes.
+
+    The result's ``rewritten`` holds the new content when it changed; in ``Mode.DIFF`` the
+    diff names ``shown`` on both sides.
+    """
+    outcome = rewrite_source_safely(data, shown, rules)
+    result = _result_of(shown, outcome)
+    if outcome.error is None and outcome.rewritten is not None and outcome.changed:
+        result.changed = True
+        result.original, result.rewritten = data, outcome.rewritten
+        if mode is Mode.DIFF:
+            result.diff = unified_diff(data, outcome.rewritten, shown)
+    return result
+
+
+def _result_of(shown: str, outcome: SourceOutcome) -> FileResult:
+    """A file's result before anything is written: its findings, error and skips."""
+    skipped = getattr(outcome, "skipped", 0)
+    return FileResult(shown, findings=outcome.findings, error=outcome.error, skipped=skipped)
+
+
+def count_files(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    exclude_globs: Iterable[ExcludeGlob] = (),
+    gitignore: bool = False,
+) -> int:
+    """How many results :func:`process_paths` will yield at most (for a progress bar)."""
+    globs = tuple(exclude_globs)
+    return sum(1 for _ in discover(paths, exclude_globs=globs, gitignore=gitignore))
 
 
 def process_file(
@@ -99,8 +169,15 @@ def process_file(
         data = read_bytes(path)
     except OSError as error:
         return FileResult(shown, error=f"cannot read: {error.strerror or error}")
-    outcome = rewrite_source(data, shown, rules)
-    result = FileResult(shown, findings=outcome.findings, error=outcome.error)
+    return finish_file(path, shown, data, rewrite_source_safely(data, shown, rules), mode)
+
+
+def finish_file(
+    path: os.PathLike[str] | str, shown: str, data: bytes, outcome: SourceOutcome, mode: Mode
+) -> FileResult:
+    """Turn the rules' outcome for the file ``path`` (read as ``data``) into its result:
+    write it back atomically, or render the diff, or only tell."""
+    result = _result_of(shown, outcome)
     if outcome.error is not None or outcome.rewritten is None or not outcome.changed:
         return result
     result.changed = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -53,22 +54,55 @@ class ChangedOnDiskError(OSError):
         self.path = path
 
 
+@dataclass(frozen=True)
+class ExcludeGlob:
+    """A user's exclusion: a glob on names (no ``/`` in it) or on paths relative to ``base``.
+
+    ``*`` matches across ``/`` too (``fnmatch``), so ``gen/*_pb2.py`` and ``**/gen`` work.
+    An excluded directory is not entered, so everything below it is excluded as well.
+    """
+
+    pattern: str
+    base: Path
+
+    def matches(self, path: str) -> bool:
+        """Whether ``path`` (a file or a directory) is excluded by this glob."""
+        pattern = self.pattern.strip("/")
+        if "/" not in pattern:
+            return fnmatchcase(os.path.basename(path), pattern)
+        relative = os.path.relpath(os.path.abspath(path), self.base).replace(os.sep, "/")
+        return not relative.startswith("../") and fnmatchcase(relative, pattern)
+
+
 def discover(
-    paths: Iterable[str | os.PathLike[str]], exclude: Iterable[str] = DEFAULT_EXCLUDED_DIRS
+    paths: Iterable[str | os.PathLike[str]],
+    exclude: Iterable[str] = DEFAULT_EXCLUDED_DIRS,
+    *,
+    exclude_globs: Iterable[ExcludeGlob] = (),
+    gitignore: bool = False,
 ) -> Iterator[Discovered]:
     """Yield the files to process under ``paths``, lazily, in a deterministic order.
 
     Files named explicitly are yielded whatever their extension; directories are walked in
     sorted order for ``*.py`` files, not entering directories whose name matches ``exclude``
-    or that hold a ``pyvenv.cfg`` (virtual environments). A directory named explicitly is
-    walked even if it would be excluded. Symbolic links are followed; a directory reached a
-    second time (a loop, or two links to one place) is skipped. Paths that cannot be looked
-    at are yielded with ``error`` set, and the walk goes on.
+    or that hold a ``pyvenv.cfg`` (virtual environments), nor (``gitignore``) what git ignores
+    when the directory lies in a git work tree. A directory named explicitly is walked even if
+    those would exclude it. ``exclude_globs`` (the user's own exclusions) apply everywhere,
+    also to paths named explicitly. Symbolic links are followed; a directory reached a second
+    time (a loop, or two links to one place) is skipped. Paths that cannot be looked at are
+    yielded with ``error`` set, and the walk goes on.
     """
-    excluded = _name_matcher(exclude)
+    excluded_name = _name_matcher(exclude)
+    globs = tuple(exclude_globs)
+
+    def excluded_by_user(path: str) -> bool:
+        return any(glob.matches(path) for glob in globs)
+
     visited: set[tuple[int, int]] = set()
     for given in paths:
         path = Path(given)
+        if excluded_by_user(os.fspath(path)):
+            continue
         try:
             info = os.stat(path)
         except (OSError, ValueError) as error:
@@ -77,6 +111,17 @@ def discover(
         if stat.S_ISDIR(info.st_mode):
             if (info.st_dev, info.st_ino) not in visited:
                 visited.add((info.st_dev, info.st_ino))
+                ignored = git_ignored(path) if gitignore else frozenset()
+
+                def excluded(
+                    entry: os.DirEntry[str], is_dir: bool, ignored: frozenset[str] = ignored
+                ) -> bool:
+                    return (
+                        entry.path in ignored
+                        or excluded_by_user(entry.path)
+                        or (is_dir and excluded_name(entry.name))
+                    )
+
                 yield from _walk(path, visited, excluded)
         elif stat.S_ISREG(info.st_mode):
             yield Discovered(path)
@@ -84,8 +129,41 @@ def discover(
             yield Discovered(path, "not a regular file")
 
 
+def git_ignored(top: Path) -> frozenset[str]:
+    """The paths under ``top`` that git ignores (untracked and matched by ``.gitignore``,
+    ``.git/info/exclude`` or the global excludes), spelled as the walk spells them.
+
+    Empty when ``top`` is not in a git work tree or git is not installed. A tracked file is
+    never ignored, whatever the patterns say: that is git's own rule.
+    """
+    try:
+        listing = subprocess.run(
+            [
+                "git",
+                "-C",
+                os.fspath(top),
+                "ls-files",
+                "-z",
+                "--others",
+                "--ignored",
+                "--exclude-standard",
+                "--directory",
+            ],
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return frozenset()
+    if listing.returncode != 0:
+        return frozenset()
+    names = listing.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return frozenset(os.path.join(top, name.rstrip("/")) for name in names if name)
+
+
 def _walk(
-    top: Path, visited: set[tuple[int, int]], excluded: Callable[[str], bool]
+    top: Path,
+    visited: set[tuple[int, int]],
+    excluded: Callable[[os.DirEntry[str], bool], bool],
 ) -> Iterator[Discovered]:
     """Depth-first walk of ``top`` with an explicit stack: one sorted listing per level."""
     stack: list[Iterator[os.DirEntry[str]]] = []
@@ -111,8 +189,10 @@ def _walk(
             is_file = not is_dir and entry.is_file()
         except OSError:  # e.g. a link to itself (ELOOP)
             is_dir = is_file = False
+        if (is_dir or entry.name.endswith(".py")) and excluded(entry, is_dir):
+            continue
         if is_dir:
-            if not excluded(entry.name) and _first_visit(entry, visited):
+            if _first_visit(entry, visited):
                 directory = entry.path
         elif entry.name.endswith(".py"):
             if is_file:

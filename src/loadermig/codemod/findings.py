@@ -16,7 +16,9 @@ class Finding:
     message: str
     fixed: bool
 
-    def render(self) -> str:
-        """``path:line:col: LMnnn message`` (columns count from 1, like compilers print them)."""
-        state = "fixed" if self.fixed else "manual"
+    def render(self, fixed_label: str = "fixed") -> str:
+        """``path:line:col: LMnnn message [fixed|manual]`` (columns count from 1, like
+        compilers print them); ``fixed_label`` replaces ``fixed`` (``fixable`` before a run
+        has written anything)."""
+        state = fixed_label if self.fixed else "manual"
         return f"{self.path}:{self.line}:{self.column}: {self.rule} {self.message} [{state}]"

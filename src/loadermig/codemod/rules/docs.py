@@ -6,7 +6,9 @@ the ``rules:start`` and ``rules:end`` markers.
 
 from __future__ import annotations
 
+import inspect
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +23,17 @@ def rule_markdown(rule: type[Rule]) -> str:
         f"#### {rule.ID}: {rule.TITLE}\n\n"
         f"Before:\n\n```python\n{rule.BEFORE.strip()}\n```\n\n"
         f"After:\n\n```python\n{rule.AFTER.strip()}\n```\n"
+    )
+
+
+def rule_text(rule: type[Rule]) -> str:
+    """One rule explained for a terminal: ID, title, what it does, before and after."""
+    explanation = inspect.cleandoc(rule.__doc__ or "")
+    kind = "rewrites automatically" if rule.REWRITES else "reports only (no faithful rewrite)"
+    return (
+        f"{rule.ID}: {rule.TITLE}\n({kind})\n\n{explanation}\n\n"
+        f"Before:\n\n{textwrap.indent(rule.BEFORE.strip(), '    ')}\n\n"
+        f"After:\n\n{textwrap.indent(rule.AFTER.strip(), '    ')}\n"
     )
 
 

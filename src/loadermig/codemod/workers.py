@@ -1,0 +1,182 @@
+"""Running the rules over many files: in this process, or in worker processes that may crash.
+
+Only the rules run in workers; reading, writing and diffing stay in the calling process. A file
+in which no rule's trigger occurs is settled here without a round trip to a worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing.context import BaseContext
+from pathlib import Path
+
+from .rules import Rule
+from .source import SourceOutcome, applicable_rules, rewrite_source
+
+#: Files handed to the pool ahead of the one the caller waits for, per worker.
+QUEUE_AHEAD_PER_WORKER = 8
+CRASHED = "the rules crashed on this file (the worker process died: {reason}); left as it is"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One file read and ready for the rules, or (``error`` set) one that could not be read."""
+
+    path: Path
+    shown: str
+    data: bytes | None = None
+    error: str | None = None
+
+
+def rewrite_source_safely(data: bytes, shown: str, rules: Sequence[type[Rule]]) -> SourceOutcome:
+    """``rewrite_source``, with a bug in a rule turned into an error for this file only."""
+    try:
+        return rewrite_source(data, shown, rules)
+    except Exception as error:  # a bug in loadermig must not cost the user the other files
+        outcome = SourceOutcome(shown, data)
+        outcome.error = f"internal error, please report it: {type(error).__name__}: {error}"
+        return outcome
+
+
+def serial_outcomes(
+    jobs: Iterable[Job], rules: Sequence[type[Rule]]
+) -> Iterator[tuple[Job, SourceOutcome | None]]:
+    """Each job with its outcome (None for a job that could not be read), in this process."""
+    for job in jobs:
+        outcome = None if job.data is None else rewrite_source_safely(job.data, job.shown, rules)
+        yield job, outcome
+
+
+def parallel_outcomes(
+    jobs: Iterable[Job], rules: Sequence[type[Rule]], workers: int
+) -> Iterator[tuple[Job, SourceOutcome | None]]:
+    """Like :func:`serial_outcomes`, in order, with the parsing spread over ``workers``
+    processes. A worker that dies costs the file it was working on an error; the others it
+    held are retried one by one in a fresh process, and the run goes on with a new pool."""
+    pool = WorkerPool(workers)
+    window: deque[tuple[Job, SourceOutcome | Future[SourceOutcome] | None]] = deque()
+    try:
+        for job in jobs:
+            if job.data is None:
+                window.append((job, None))
+            elif not applicable_rules(job.data, rules):
+                window.append((job, rewrite_source_safely(job.data, job.shown, rules)))
+            else:
+                window.append((job, pool.submit(job, rules)))
+            while window and (len(window) > workers * QUEUE_AHEAD_PER_WORKER or _ready(window[0])):
+                yield _settle(window.popleft(), pool, rules)
+        while window:
+            yield _settle(window.popleft(), pool, rules)
+    finally:
+        pool.close()
+
+
+def _ready(entry: tuple[Job, SourceOutcome | Future[SourceOutcome] | None]) -> bool:
+    """Whether the front entry can be yielded without waiting."""
+    pending = entry[1]
+    return not isinstance(pending, Future) or pending.done()
+
+
+def _settle(
+    entry: tuple[Job, SourceOutcome | Future[SourceOutcome] | None],
+    pool: WorkerPool,
+    rules: Sequence[type[Rule]],
+) -> tuple[Job, SourceOutcome | None]:
+    """The entry's outcome, waiting for its worker; a crash is isolated to its file."""
+    job, pending = entry
+    if not isinstance(pending, Future):
+        return job, pending
+    try:
+        return job, pending.result()
+    except BrokenProcessPool:
+        pool.restart()
+        assert job.data is not None
+        return job, run_isolated(job, rules)
+
+
+class WorkerPool:
+    """A process pool started on first use, restartable after a worker died."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+
+    def submit(self, job: Job, rules: Sequence[type[Rule]]) -> Future[SourceOutcome]:
+        """Hand one job to a worker."""
+        if self._executor is None:
+            self._executor = _new_executor(self.workers)
+        assert job.data is not None
+        return self._executor.submit(rewrite_source_safely, job.data, job.shown, tuple(rules))
+
+    def restart(self) -> None:
+        """Drop a broken pool; the next ``submit`` starts a fresh one. Futures of the broken
+        pool fail with ``BrokenProcessPool`` and are retried in isolation by their owner."""
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers now, also in the middle of a file (on an interrupt, say)."""
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        for process in list(getattr(executor, "_processes", {}).values()):
+            # The executor would wait for running files to finish; nothing of theirs is
+            # needed any more and they never write, so they are stopped at once.
+            process.terminate()
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def run_isolated(job: Job, rules: Sequence[type[Rule]]) -> SourceOutcome:
+    """Run one job alone in a fresh worker: the outcome, or an error saying the worker died."""
+    assert job.data is not None
+    executor = _new_executor(1)
+    try:
+        return executor.submit(rewrite_source_safely, job.data, job.shown, tuple(rules)).result()
+    except BrokenProcessPool as error:
+        outcome = SourceOutcome(job.shown, job.data)
+        outcome.error = CRASHED.format(reason=_death_reason(executor) or error)
+        return outcome
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _death_reason(executor: ProcessPoolExecutor) -> str | None:
+    """How the executor's dead worker ended (``signal SIGSEGV``, ``exit code 1``), if known."""
+    for process in getattr(executor, "_processes", {}).values():
+        code = process.exitcode
+        if code is not None and code < 0:
+            return f"signal {signal.Signals(-code).name}"
+        if code:
+            return f"exit code {code}"
+    return None
+
+
+def _new_executor(workers: int) -> ProcessPoolExecutor:
+    """Workers forked from a server that has the codemod imported (cheap to start, no
+    inherited threads), ignoring Ctrl-C: the calling process handles it and stops them."""
+    context: BaseContext
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        forkserver = multiprocessing.get_context("forkserver")
+        forkserver.set_forkserver_preload(["loadermig.codemod.workers"])
+        context = forkserver
+    else:
+        context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts)
+
+
+def _ignore_interrupts() -> None:
+    """In a worker: leave Ctrl-C to the calling process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def default_jobs() -> int:
+    """One worker per CPU this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
