@@ -1,0 +1,323 @@
+"""``loadermig scan``, ``loadermig rules`` and the options ``scan`` and ``rewrite`` share."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from loadermig.cli import main
+from loadermig.codemod.rules import ALL_RULES
+from loadermig.progress import Progress
+
+from .test_rewrite import runner
+
+PYLOADER = b"from importlib.abc import PyLoader\n\n\nclass L(PyLoader):\n    pass\n"
+SET_LOADER = (
+    b"from importlib.util import set_loader\n\n\n@set_loader\ndef load(self, n):\n    pass\n"
+)
+MODERN = b"import importlib.abc\n"
+
+
+def invoke(root: Path, *args: str, stdin: bytes | None = None) -> Result:
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        return runner().invoke(main, list(args), input=stdin, catch_exceptions=False)
+    finally:
+        os.chdir(cwd)
+
+
+def make(root: Path, files: dict[str, bytes]) -> dict[str, bytes]:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    return files
+
+
+def unchanged(root: Path, files: dict[str, bytes]) -> bool:
+    return all((root / name).read_bytes() == content for name, content in files.items())
+
+
+def finding_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if ": LM" in line]
+
+
+# scan ------------------------------------------------------------------------------------
+
+
+def test_scan_reports_what_rewrite_would_do_and_writes_nothing(tmp_path: Path) -> None:
+    files = make(tmp_path, {"a.py": PYLOADER, "b.py": SET_LOADER, "c.py": MODERN})
+    result = invoke(tmp_path, "scan", ".")
+    assert result.exit_code == 1
+    assert unchanged(tmp_path, files)
+    lines = finding_lines(result.stdout)
+    assert lines[0].startswith("a.py:4:9: LM002 ") and lines[0].endswith("[fixable]")
+    assert lines[1].startswith("b.py:4:1: LM005 @set_loader was removed from importlib.util")
+    assert lines[1].endswith("[manual]")
+    assert result.stdout.splitlines()[-1] == (
+        "3 files scanned, 1 fixable and 1 manual findings, 0 failed"
+    )
+
+
+def test_scan_of_a_clean_tree_exits_0(tmp_path: Path) -> None:
+    make(tmp_path, {"c.py": MODERN, "pkg/d.py": b"x = 1\n"})
+    result = invoke(tmp_path, "scan", ".")
+    assert result.exit_code == 0
+    assert result.stdout == "2 files scanned, 0 fixable and 0 manual findings, 0 failed\n"
+
+
+def test_scan_names_bad_input_and_exits_3(tmp_path: Path) -> None:
+    make(tmp_path, {"a.py": PYLOADER, "py2.py": b"# PyLoader\nprint 'x'\n"})
+    result = invoke(tmp_path, "scan", ".")
+    assert result.exit_code == 3
+    assert result.stderr.startswith("py2.py: error: cannot parse")
+    assert finding_lines(result.stdout)[0].startswith("a.py:4:9: LM002")
+
+
+def test_rewrite_check_and_dry_run_say_fixable_and_rewrite_says_fixed(tmp_path: Path) -> None:
+    make(tmp_path, {"a.py": PYLOADER})
+    assert finding_lines(invoke(tmp_path, "rewrite", "--check", ".").stdout)[0].endswith(
+        "[fixable]"
+    )
+    assert finding_lines(invoke(tmp_path, "rewrite", "--dry-run", ".").stderr)[0].endswith(
+        "[fixable]"
+    )
+    assert finding_lines(invoke(tmp_path, "rewrite", ".").stdout)[0].endswith("[fixed]")
+
+
+# rules -----------------------------------------------------------------------------------
+
+
+def test_rules_lists_every_rule() -> None:
+    result = runner().invoke(main, ["rules"])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == [rule.ID for rule in ALL_RULES]
+    assert lines[0].startswith("LM001  rewrite  ")
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.ID)
+def test_rules_explains_one_rule_with_before_and_after(rule: type) -> None:
+    result = runner().invoke(main, ["rules", rule.ID.lower()])  # type: ignore[attr-defined]
+    assert result.exit_code == 0
+    text = result.stdout
+    assert text.startswith(f"{rule.ID}: {rule.TITLE}\n")  # type: ignore[attr-defined]
+    before_line = rule.BEFORE.strip().splitlines()[0]  # type: ignore[attr-defined]
+    assert f"Before:\n\n    {before_line}" in text
+    assert "\nAfter:\n\n" in text
+
+
+def test_rules_rejects_an_unknown_rule() -> None:
+    result = runner().invoke(main, ["rules", "LM999"])
+    assert result.exit_code == 2
+    assert "no rule 'LM999'" in result.stderr
+
+
+# shared options --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["scan"], ["rewrite", "--check"]])
+def test_select_and_ignore(tmp_path: Path, command: list[str]) -> None:
+    make(tmp_path, {"a.py": PYLOADER, "b.py": SET_LOADER})
+    only_lm005 = invoke(tmp_path, *command, "--select", "LM005", ".")
+    assert [line.split()[1] for line in finding_lines(only_lm005.stdout)] == ["LM005"]
+    without = invoke(tmp_path, *command, "--ignore", "lm002,LM005", ".")
+    assert finding_lines(without.stdout) == []
+    assert without.exit_code == 0
+
+
+@pytest.mark.parametrize("option", ["--select", "--ignore"])
+def test_an_unknown_rule_is_a_usage_error_naming_it(tmp_path: Path, option: str) -> None:
+    result = invoke(tmp_path, "scan", option, "LM006,LM606", ".")
+    assert result.exit_code == 2
+    assert "unknown rule 'LM606'" in result.stderr
+
+
+def test_exclude_globs_on_names_and_on_paths(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        {
+            "src/keep.py": PYLOADER,
+            "src/gen/out_pb2.py": PYLOADER,
+            "src/vendored/six.py": PYLOADER,
+            "tests/gen/t.py": PYLOADER,
+        },
+    )
+    result = invoke(tmp_path, "scan", "--exclude", "*_pb2.py", "--exclude", "src/vendored", ".")
+    assert sorted({line.split(":")[0] for line in finding_lines(result.stdout)}) == [
+        "src/keep.py",
+        "tests/gen/t.py",
+    ]
+    # the user's own exclusions also apply to files named explicitly (as pre-commit names them)
+    named = invoke(tmp_path, "scan", "--exclude", "*_pb2.py", "src/gen/out_pb2.py")
+    assert named.exit_code == 0
+    assert named.stdout.startswith("0 files scanned")
+
+
+def test_gitignore_is_honoured_inside_a_git_work_tree(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        {
+            ".gitignore": b"generated/\nscratch_*.py\n",
+            "src/keep.py": PYLOADER,
+            "src/generated/big.py": PYLOADER,
+            "src/scratch_1.py": PYLOADER,
+            "src/tracked_scratch/scratch_2.py": PYLOADER,
+        },
+    )
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    # a tracked file is never ignored, whatever .gitignore says (git's own rule)
+    subprocess.run(
+        ["git", "add", "-f", "src/tracked_scratch/scratch_2.py"], cwd=tmp_path, check=True
+    )
+    result = invoke(tmp_path, "scan", "src")
+    assert sorted({line.split(":")[0] for line in finding_lines(result.stdout)}) == [
+        "src/keep.py",
+        "src/tracked_scratch/scratch_2.py",
+    ]
+    # a file named explicitly is processed even when ignored
+    named = invoke(tmp_path, "scan", "src/scratch_1.py")
+    assert finding_lines(named.stdout)[0].startswith("src/scratch_1.py:")
+
+
+def test_a_gitignore_outside_a_work_tree_means_nothing(tmp_path: Path) -> None:
+    make(tmp_path, {".gitignore": b"*.py\n", "a.py": PYLOADER})
+    result = invoke(tmp_path, "scan", ".")
+    assert finding_lines(result.stdout)[0].startswith("a.py:")
+
+
+def test_pyproject_configuration_is_used_and_options_win(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        {
+            "pyproject.toml": b'[tool.loadermig]\nignore = ["LM002"]\nexclude = ["old"]\n',
+            "src/a.py": PYLOADER,
+            "src/b.py": SET_LOADER,
+            "src/old/c.py": SET_LOADER,
+        },
+    )
+    result = invoke(tmp_path / "src", "scan", ".")
+    assert [line.split()[0] for line in finding_lines(result.stdout)] == ["b.py:4:1:"]
+    overridden = invoke(tmp_path / "src", "scan", "--ignore", "LM005", ".")
+    assert [line.split()[1] for line in finding_lines(overridden.stdout)] == ["LM002"]
+
+
+def test_a_bad_configuration_is_a_usage_error_naming_the_key(tmp_path: Path) -> None:
+    make(tmp_path, {"pyproject.toml": b"[tool.loadermig]\nexlude = ['x']\n", "a.py": PYLOADER})
+    result = invoke(tmp_path, "rewrite", ".")
+    assert result.exit_code == 2
+    assert "unknown key 'exlude'" in result.stderr
+    assert "pyproject.toml" in result.stderr
+    assert (tmp_path / "a.py").read_bytes() == PYLOADER
+
+
+def test_jobs_do_not_change_the_output(tmp_path: Path) -> None:
+    files = {f"m{n:02}.py": (PYLOADER if n % 3 else SET_LOADER) for n in range(12)}
+    make(tmp_path, files)
+    serial = invoke(tmp_path, "scan", "-j", "1", ".")
+    parallel = invoke(tmp_path, "scan", "--jobs", "2", ".")
+    assert parallel.stdout == serial.stdout
+    assert parallel.exit_code == serial.exit_code == 1
+    assert invoke(tmp_path, "scan", "-j", "0", ".").exit_code == 2
+
+
+def test_quiet_keeps_findings_and_drops_the_summary(tmp_path: Path) -> None:
+    make(tmp_path, {"a.py": PYLOADER})
+    result = invoke(tmp_path, "scan", "-q", ".")
+    assert result.exit_code == 1
+    assert len(finding_lines(result.stdout)) == len(result.stdout.splitlines()) == 1
+
+
+def test_output_file_takes_the_text_report(tmp_path: Path) -> None:
+    make(tmp_path, {"a.py": PYLOADER})
+    result = invoke(tmp_path, "scan", "--output", "report.txt", ".")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    report = (tmp_path / "report.txt").read_text(encoding="utf-8")
+    assert report.startswith("a.py:4:9: LM002") and "1 file scanned" in report
+
+
+def test_a_report_cannot_share_stdout_with_a_diff(tmp_path: Path) -> None:
+    make(tmp_path, {"a.py": PYLOADER})
+    result = invoke(tmp_path, "rewrite", "--dry-run", "--format", "json", ".")
+    assert result.exit_code == 2
+    assert "give --output FILE" in result.stderr
+
+
+# standard input --------------------------------------------------------------------------
+
+
+def test_rewrite_of_stdin_writes_the_source_to_stdout(tmp_path: Path) -> None:
+    result = invoke(tmp_path, "rewrite", "-", stdin=PYLOADER)
+    assert result.exit_code == 0
+    assert result.stdout_bytes.startswith(b"from importlib.abc import SourceLoader\n")
+    assert "<stdin>:4:9: LM002" in result.stderr
+
+
+def test_stdin_that_needs_nothing_comes_back_byte_for_byte(tmp_path: Path) -> None:
+    data = b"\xef\xbb\xbfx = 1\r\ny = 2"
+    result = invoke(tmp_path, "rewrite", "-", stdin=data)
+    assert result.exit_code == 0
+    assert result.stdout_bytes == data
+
+
+def test_stdin_that_cannot_be_parsed_comes_back_unchanged_and_exits_3(tmp_path: Path) -> None:
+    data = b"# PyLoader\nprint 'x'\n"
+    result = invoke(tmp_path, "rewrite", "--stdin-filename", "legacy/mod.py", "-", stdin=data)
+    assert result.exit_code == 3
+    assert result.stdout_bytes == data
+    assert result.stderr.startswith("legacy/mod.py: error: cannot parse")
+
+
+def test_scan_and_dry_run_of_stdin(tmp_path: Path) -> None:
+    scanned = invoke(tmp_path, "scan", "--stdin-filename", "plug.py", "-", stdin=SET_LOADER)
+    assert scanned.exit_code == 1
+    assert finding_lines(scanned.stdout)[0].startswith("plug.py:4:1: LM005")
+    diff = invoke(tmp_path, "rewrite", "--dry-run", "-", stdin=PYLOADER)
+    assert diff.stdout.startswith("--- a/<stdin>\n+++ b/<stdin>\n")
+
+
+def test_stdin_cannot_be_mixed_with_paths(tmp_path: Path) -> None:
+    result = invoke(tmp_path, "scan", "-", ".", stdin=b"")
+    assert result.exit_code == 2
+
+
+# progress --------------------------------------------------------------------------------
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
+    make(tmp_path, {f"m{n}.py": MODERN for n in range(5)})
+    result = invoke(tmp_path, "scan", ".")
+    assert "\r" not in result.stderr and "[#" not in result.stderr
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_draws_clears_for_output_and_leaves_nothing() -> None:
+    stream = FakeTerminal()
+    progress = Progress(4, stream)
+    for _ in range(4):
+        progress.advance()
+    assert stream.getvalue().endswith("[" + "#" * 30 + "] 4/4 files")
+    with progress.paused():
+        stream.write("a finding\n")
+    progress.close()
+    assert "\r\x1b[Ka finding\n" in stream.getvalue()
+    assert stream.getvalue().endswith("a finding\n")  # nothing left on the line after close
+
+
+def test_no_bar_without_a_total() -> None:
+    stream = FakeTerminal()
+    progress = Progress(None, stream)
+    progress.advance()
+    progress.close()
+    assert stream.getvalue() == ""
