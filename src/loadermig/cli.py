@@ -235,9 +235,8 @@ def run(command: str, mode: Mode, options: SharedOptions) -> int:
 
     fixed_label = "fixed" if mode is Mode.WRITE else "fixable"
     summary = Summary()
-    reported: list[
-        FileResult
-    ] = []  # only results with something to say: memory stays flat on big trees
+    keep_for_report = options.report_format != "text"
+    reported: list[FileResult] = []  # for json/sarif: only files with something to say
     with _report_stream(options, stdout_taken) as text_out:
         progress = _progress(options, settings, from_stdin)
         stdin_data = sys.stdin.buffer.read() if from_stdin else None
@@ -247,15 +246,19 @@ def run(command: str, mode: Mode, options: SharedOptions) -> int:
                 for result in results:
                     summary.add(result)
                     progress.advance()
+                    if content_on_stdout:  # the source, rewritten or as it came
+                        assert stdin_data is not None
+                        sys.stdout.buffer.write(result.rewritten or stdin_data)
                     if not (result.findings or result.changed or result.error):
                         continue
-                    reported.append(result)
                     with progress.paused():
                         _emit(result, options, text_out, fixed_label)
-                    if content_on_stdout:  # the source, rewritten or as it came
-                        sys.stdout.buffer.write(result.rewritten or stdin_data or b"")
-                if content_on_stdout and not reported:
-                    sys.stdout.buffer.write(stdin_data or b"")
+                    if keep_for_report:
+                        # Memory stays flat on big trees: only SARIF fixes need the content.
+                        result.diff = b""
+                        if options.report_format != "sarif":
+                            result.original = result.rewritten = None
+                        reported.append(result)
         except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as shells expect
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return EXIT_BROKEN_PIPE
