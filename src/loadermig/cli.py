@@ -249,7 +249,7 @@ def run(command: str, mode: Mode, options: SharedOptions) -> int:
                     if content_on_stdout:  # the source, rewritten or as it came
                         assert stdin_data is not None
                         sys.stdout.buffer.write(result.rewritten or stdin_data)
-                    if not (result.findings or result.changed or result.error):
+                    if not (result.findings or result.changed or result.error or result.skipped):
                         continue
                     with progress.paused():
                         _emit(result, options, text_out, fixed_label)

@@ -321,3 +321,46 @@ def test_no_bar_without_a_total() -> None:
     progress.advance()
     progress.close()
     assert stream.getvalue() == ""
+
+
+# machine-readable reports through the command line ---------------------------------------
+
+
+def test_json_report_on_stdout_validates_against_the_shipped_schema(tmp_path: Path) -> None:
+    import json
+
+    import jsonschema
+
+    from loadermig.codemod.report import json_report_schema
+
+    py2 = b"# PyLoader\nprint 'x'\n"
+    make(tmp_path, {"a.py": PYLOADER, "b.py": SET_LOADER, "c.py": MODERN, "d.py": py2})
+    result = invoke(tmp_path, "scan", "--format", "json", ".")
+    assert result.exit_code == 3
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, json_report_schema())
+    assert [entry["path"] for entry in report["files"]] == ["a.py", "b.py", "d.py"]
+    assert report["errors"][0]["path"] == "d.py"
+    assert report["summary"]["findings"] == 2
+    assert result.stderr.startswith("d.py: error: cannot parse")
+
+
+def test_sarif_report_to_a_file_carries_the_fix_the_dry_run_prints(tmp_path: Path) -> None:
+    import json
+
+    import jsonschema
+
+    from ..conftest import ROOT
+
+    schema = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
+    make(tmp_path, {"a.py": PYLOADER})
+    result = invoke(
+        tmp_path, "rewrite", "--dry-run", "--format", "sarif", "--output", "out.sarif", "."
+    )
+    assert result.exit_code == 0
+    assert result.stdout.startswith("--- a/a.py")  # the diff keeps stdout
+    sarif = json.loads((tmp_path / "out.sarif").read_text(encoding="utf-8"))
+    jsonschema.validate(sarif, schema)
+    (fixed,) = sarif["runs"][0]["results"]
+    assert fixed["ruleId"] == "LM002"
+    assert fixed["fixes"][0]["artifactChanges"][0]["artifactLocation"]["uri"] == "a.py"
