@@ -206,7 +206,7 @@ def rules_command(rule_id: str | None) -> None:
 def run(command: str, mode: Mode, options: SharedOptions) -> int:
     """Run ``scan`` or ``rewrite`` (in ``mode``) as the options say; the exit code."""
     from .codemod.config import ConfigError, resolve_settings
-    from .codemod.engine import Mode, Summary
+    from .codemod.engine import Mode
     from .codemod.workers import default_jobs
 
     if STDIN in options.paths and len(options.paths) > 1:
@@ -233,13 +233,39 @@ def run(command: str, mode: Mode, options: SharedOptions) -> int:
     except ConfigError as error:
         raise click.UsageError(str(error)) from None
 
+    try:
+        summary = _process_and_report(command, mode, options, settings, stdout_taken)
+    except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as shells expect
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        click.echo("interrupted; files already rewritten are complete, none is partial", err=True)
+        return EXIT_INTERRUPTED
+    if summary.failed:
+        return EXIT_FAILED_INPUT
+    if command == "scan" and (summary.fixable_findings or summary.manual_findings):
+        return EXIT_FOUND
+    if mode is Mode.CHECK and (summary.changed or summary.manual):
+        return EXIT_FOUND
+    return EXIT_OK
+
+
+def _process_and_report(
+    command: str, mode: Mode, options: SharedOptions, settings: RunSettings, stdout_taken: bool
+) -> Summary:
+    """Process the paths (or standard input), print as results come, then the report."""
+    from .codemod.engine import Mode, Summary
+
+    from_stdin = options.paths == (STDIN,)
+    content_on_stdout = from_stdin and mode is Mode.WRITE
     fixed_label = "fixed" if mode is Mode.WRITE else "fixable"
     summary = Summary()
     keep_for_report = options.report_format != "text"
     reported: list[FileResult] = []  # for json/sarif: only files with something to say
     with _report_stream(options, stdout_taken) as text_out:
-        progress = _progress(options, settings, from_stdin)
         stdin_data = sys.stdin.buffer.read() if from_stdin else None
+        progress = _progress(options, settings, from_stdin)
         results = _results(options, settings, mode, stdin_data)
         try:
             with contextlib.closing(results):
@@ -259,16 +285,8 @@ def run(command: str, mode: Mode, options: SharedOptions) -> int:
                         if options.report_format != "sarif":
                             result.original = result.rewritten = None
                         reported.append(result)
-        except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as shells expect
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return EXIT_BROKEN_PIPE
-        except KeyboardInterrupt:
+        finally:
             progress.close()
-            click.echo(
-                "interrupted; files already rewritten are complete, none is partial", err=True
-            )
-            return EXIT_INTERRUPTED
-        progress.close()
         if options.report_format == "text":
             if not options.quiet:
                 click.echo(_summary_line(command, mode, summary), file=text_out)
@@ -280,13 +298,9 @@ def run(command: str, mode: Mode, options: SharedOptions) -> int:
                 reported, summary, command=command, mode=mode.value, rules=settings.rules
             )
             click.echo(report, file=text_out, nl=not report.endswith("\n"))
-    if summary.failed:
-        return EXIT_FAILED_INPUT
-    if command == "scan" and (summary.fixable_findings or summary.manual_findings):
-        return EXIT_FOUND
-    if mode is Mode.CHECK and (summary.changed or summary.manual):
-        return EXIT_FOUND
-    return EXIT_OK
+        text_out.flush()
+    sys.stdout.flush()
+    return summary
 
 
 def _results(

@@ -189,9 +189,15 @@ def finish_file(
         try:
             write_atomic(path, outcome.rewritten, expected=data)
         except ChangedOnDiskError:
-            result.changed = False
-            result.error = "changed on disk while it was being rewritten; left as it is"
+            _not_written(result, "changed on disk while it was being rewritten; left as it is")
         except OSError as error:
-            result.changed = False
-            result.error = f"cannot write: {error.strerror or error}"
+            _not_written(result, f"cannot write: {error.strerror or error}")
     return result
+
+
+def _not_written(result: FileResult, reason: str) -> None:
+    """Mark a file whose rewrite could not be written: nothing of it counts as fixed."""
+    result.changed = False
+    result.error = reason
+    result.original = result.rewritten = None
+    result.findings = [finding for finding in result.findings if not finding.fixed]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import stat
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -249,9 +251,17 @@ def write_atomic(path: str | os.PathLike[str], new: bytes, expected: bytes) -> N
     target = os.path.realpath(path)
     directory, name = os.path.split(target)
     info = os.stat(target)
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".loadermig.tmp")
+    fd: int | None = None
+    temporary: str | None = None
     try:
+        with _interrupts_deferred():
+            # Ctrl-C inside mkstemp, after the file exists but before its name is known here,
+            # would leave it behind; held back, it arrives once both are known.
+            fd, temporary = tempfile.mkstemp(
+                dir=directory, prefix=f".{name}.", suffix=".loadermig.tmp"
+            )
         with os.fdopen(fd, "wb") as handle:
+            fd = None  # the handle owns it now
             handle.write(new)
             handle.flush()
             os.fsync(handle.fileno())
@@ -265,9 +275,34 @@ def write_atomic(path: str | os.PathLike[str], new: bytes, expected: bytes) -> N
             raise ChangedOnDiskError(os.fspath(path))
         os.replace(temporary, target)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        if fd is not None:
+            os.close(fd)
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
         raise
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) back until the block is left, then raise it as it would have been.
+
+    Python runs signal handlers in the main thread only, so this works there; elsewhere the
+    block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received and callable(previous):
+            previous(signal.SIGINT, None)  # Python's default handler raises KeyboardInterrupt
+        elif received and previous == signal.SIG_DFL:
+            os.kill(os.getpid(), signal.SIGINT)
 
 
 def display_path(path: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None) -> str:

@@ -39,10 +39,16 @@ def rewrite_source_safely(data: bytes, shown: str, rules: Sequence[type[Rule]]) 
     """``rewrite_source``, with a bug in a rule turned into an error for this file only."""
     try:
         return rewrite_source(data, shown, rules)
-    except Exception as error:  # a bug in loadermig must not cost the user the other files
-        outcome = SourceOutcome(shown, data)
-        outcome.error = f"internal error, please report it: {type(error).__name__}: {error}"
-        return outcome
+    except (Exception, SystemExit) as error:  # a bug must not cost the user the other files
+        return failed_outcome(job_data=data, shown=shown, error=error)
+
+
+def failed_outcome(job_data: bytes, shown: str, error: BaseException) -> SourceOutcome:
+    """The outcome for a file on which loadermig itself failed unexpectedly."""
+    outcome = SourceOutcome(shown, job_data)
+    detail = f": {error}" if str(error) else ""
+    outcome.error = f"internal error, please report it: {type(error).__name__}{detail}"
+    return outcome
 
 
 def serial_outcomes(
@@ -93,12 +99,14 @@ def _settle(
     job, pending = entry
     if not isinstance(pending, Future):
         return job, pending
+    assert job.data is not None
     try:
         return job, pending.result()
     except BrokenProcessPool:
         pool.restart()
-        assert job.data is not None
         return job, run_isolated(job, rules)
+    except Exception as error:  # e.g. an outcome that could not be sent back
+        return job, failed_outcome(job.data, job.shown, error)
 
 
 class WorkerPool:
