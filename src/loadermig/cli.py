@@ -331,7 +331,8 @@ def _emit(result: FileResult, options: SharedOptions, text_out: IO[str], fixed_l
         for finding in result.findings:
             click.echo(finding.render(fixed_label), file=text_out)
     if result.error is not None:
-        click.echo(f"{result.path}: error: {result.error}", err=True)
+        one_line = result.error.replace("\r", "\\r").replace("\n", "\\n")
+        click.echo(f"{result.path}: error: {one_line}", err=True)
 
 
 def _summary_line(command: str, mode: Mode, summary: Summary) -> str:

@@ -121,3 +121,22 @@ def test_a_result_that_does_not_compile_is_refused() -> None:
 def test_unchanged_output_is_not_a_rewrite() -> None:
     outcome = rewrite_source(b"s = 'old_api is only a word here'\n", "f.py", RULES)
     assert outcome.parsed and outcome.rewritten is None and not outcome.changed
+
+
+class PrependImport(Rule):
+    """Test rule: a new first line, so every later line moves down by one."""
+
+    ID = "LM902"
+    TITLE = "test rule"
+    TRIGGERS = (b"old_api",)
+    BEFORE = AFTER = ""
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        first = cst.parse_statement("import new_home\n")
+        return updated_node.with_changes(body=[first, *updated_node.body])
+
+
+def test_findings_of_a_rule_after_a_rewrite_name_the_lines_as_read() -> None:
+    outcome = rewrite_source(b"x = 1\ny = old_api\n", "f.py", (PrependImport, RenameOldApi))
+    assert outcome.rewritten == b"import new_home\nx = 1\ny = new_api\n"
+    assert [f.render() for f in outcome.findings] == ["f.py:2:5: LM900 renamed [fixed]"]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+import io
+import re
 import threading
+import tokenize
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -15,7 +18,7 @@ from libcst.codemod import CodemodContext
 
 from .findings import Finding
 from .rules import ALL_RULES, Rule
-from .rules._base import FINDINGS_KEY
+from .rules._base import FINDINGS_KEY, SHARED_KEY, SharedTree, SkipComments
 
 _T = TypeVar("_T")
 
@@ -26,6 +29,22 @@ PARSER_STACK_BYTES = 512 * 1024 * 1024
 MAX_BRACKET_DEPTH = 200
 MAX_TREE_DEPTH = 1000  # libcst needs ~0.2 s for a 1000-term chain, minutes for 20000
 _BRACKETS = bytes(range(256)).translate(None, b"()[]{}")
+#: Bytes every skip comment contains; only files that have them are tokenized.
+SKIP_MARK = re.compile(rb"loadermig:[ \t]*skip")
+_DIRECTIVE = re.compile(
+    r"#.*?\bloadermig:[ \t]*(skip-file|skip)(?![\w-])(?:[ \t]*=[ \t]*([\w \t,]*))?"
+)
+_RULE_ID = re.compile(r"LM\d+")
+_LINE_ENDS = re.compile(rb"\r\n?")
+_NOT_CODE = {
+    tokenize.COMMENT,
+    tokenize.NL,
+    tokenize.NEWLINE,
+    tokenize.ENCODING,
+    tokenize.INDENT,
+    tokenize.DEDENT,
+    tokenize.ENDMARKER,
+}
 _DEPTH_STEP = {ord("("): 1, ord("["): 1, ord("{"): 1, ord(")"): -1, ord("]"): -1, ord("}"): -1}
 
 
@@ -39,6 +58,9 @@ class SourceOutcome:
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None
     parsed: bool = False
+    #: What ``# loadermig: skip`` comments kept from the rules: 1 for a whole file, else the
+    #: number of statements they designate.
+    skipped: int = 0
 
     @property
     def changed(self) -> bool:
@@ -47,8 +69,60 @@ class SourceOutcome:
 
 
 def applicable_rules(data: bytes, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
-    """The rules one of whose trigger words occurs in ``data``: the cheap prefilter."""
-    return [rule for rule in rules if any(word in data for word in rule.TRIGGERS)]
+    """The rules that may have something to do in ``data``: the cheap prefilter.
+
+    One of a rule's trigger words must occur, and its ``PATTERN``, if it has one, must match.
+    Report-only rules (``REWRITES = False``) come first: they see the file as it was read.
+    """
+    seen: dict[bytes, bool] = {}
+    found: list[type[Rule]] = []
+    for rule in rules:
+        for word in rule.TRIGGERS:
+            if word not in seen:
+                seen[word] = word in data
+            if seen[word]:
+                break
+        else:
+            continue
+        if rule.PATTERN is None or rule.PATTERN.search(data):
+            found.append(rule)
+    return sorted(found, key=lambda rule: rule.REWRITES)
+
+
+_COOKIE_HINT = b"coding"
+_DECODING_FAILURE = re.compile(
+    r"decoding with|unknown encoding|encoding problem|\(unicode error\)|codec can't decode"
+)
+
+
+def decoding_problem(data: bytes) -> str | None:
+    """Why Python could not decode ``data`` as source (None when it can), as its tokenizer
+    decides: the PEP 263 declaration or BOM, else UTF-8.
+
+    Cheap for the usual file: pure ASCII without a declaration needs no decoding at all.
+    """
+    if data.isascii() and _COOKIE_HINT not in data:
+        return None
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:  # an unknown codec, a BOM that contradicts the declaration
+        return str(error.msg or error)
+    try:
+        data.decode(encoding)
+    except UnicodeError as error:
+        return f"not valid {encoding}: {error}"
+    if encoding in ("utf-8", "utf-8-sig"):
+        return None
+    # Some codecs decode a whole file that CPython's tokenizer cannot (punycode): rare
+    # declarations, so ask CPython itself.
+    try:
+        ast.parse(data)
+    except SyntaxError as error:
+        if _DECODING_FAILURE.search(str(error.msg)):
+            return str(error.msg)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return None
 
 
 def rewrite_source(
@@ -56,36 +130,59 @@ def rewrite_source(
 ) -> SourceOutcome:
     """Apply ``rules`` to a file's bytes; never raises for bad input (see ``error``).
 
-    Files in which no rule's trigger word occurs are not parsed. The result keeps the file's
-    encoding, BOM and line endings, and every line no rule changed is kept byte for byte
-    (libcst's own round trip is not always exact). A result that no longer compiles is
-    refused with an error instead of being returned.
+    Files with NUL bytes are reported as binary, files Python could not decode as undecodable,
+    whatever they contain. Files in which no rule's trigger word occurs
+    are not parsed, nor are files that a ``# loadermig: skip-file`` comment keeps from every
+    rule that would apply, nor files whose ``ast`` rules out every rule (``NEEDS_*``). The
+    result keeps the file's encoding, BOM and line endings, and every line no rule changed is
+    kept byte for byte (libcst's own round trip is not always exact). A result that no longer
+    compiles is refused with an error instead of being returned.
     """
     outcome = SourceOutcome(path, data)
+    if b"\0" in data:  # looked for first: a binary file gets a line even without trigger words
+        outcome.error = "binary file (contains NUL bytes)"
+        return outcome
+    problem = decoding_problem(data)
+    if problem is not None:  # also without trigger words: Python cannot read this file either
+        outcome.error = f"cannot decode: {problem}"
+        return outcome
     rules_here = applicable_rules(data, rules)
     if not rules_here:
         return outcome
-    if b"\0" in data:
-        outcome.error = "binary file (contains NUL bytes)"
-        return outcome
-    original_compiles = compiles(data, path)
+    skip = skip_comments(data) if SKIP_MARK.search(data) else None
+    if skip is not None and skip.whole_file:
+        kept = [rule for rule in rules_here if not skip.skips_file(rule.ID)]
+        outcome.skipped = int(len(kept) < len(rules_here))
+        rules_here = kept
+        if not rules_here:
+            return outcome
+    original_compiles, tree = check_source(data, path)
     if original_compiles is None or (not original_compiles and too_deeply_nested(data)):
         outcome.error = (
             f"too deeply nested to rewrite (over {MAX_BRACKET_DEPTH} nested brackets or "
             f"a syntax tree over {MAX_TREE_DEPTH} levels deep)"
         )
         return outcome
+    if tree is not None:
+        facts = TreeFacts(tree)
+        rules_here = [rule for rule in rules_here if facts.admit(rule)]
+        if not rules_here:
+            return outcome
     context = CodemodContext(filename=path)
+    statement_skip = skip if skip is not None and skip.lines else None
 
-    def transform() -> tuple[bytes, bytes]:
+    def transform() -> tuple[bytes, bytes, int]:
         module = cst.parse_module(data)
-        roundtrip = module.bytes
+        code = module.code
+        roundtrip = code.encode(module.encoding)
+        shared = SharedTree(module, code, statement_skip)
+        context.scratch[SHARED_KEY] = shared
         for rule in rules_here:
-            module = rule(context).transform_module(module)
-        return roundtrip, module.bytes
+            shared.advance(rule(context).transform_module(shared.module))
+        return roundtrip, shared.result.bytes, len(shared.skipped)
 
     try:
-        roundtrip, transformed = run_with_large_stack(transform)
+        roundtrip, transformed, skipped = run_with_large_stack(transform)
     except cst.ParserSyntaxError as error:
         outcome.error = f"cannot parse: {error.message} (line {error.raw_line})"
         return outcome
@@ -96,6 +193,7 @@ def rewrite_source(
         outcome.error = f"cannot decode: {error}"
         return outcome
     outcome.parsed = True
+    outcome.skipped += skipped
     outcome.findings = sorted(context.scratch.get(FINDINGS_KEY, []))
     if transformed == roundtrip:
         return outcome
@@ -109,6 +207,39 @@ def rewrite_source(
     return outcome
 
 
+def skip_comments(data: bytes) -> SkipComments:
+    """The ``# loadermig: skip`` comments of a file (real comments, not text in strings).
+
+    ``skip-file`` anywhere, or ``skip`` on a line of its own before the first statement,
+    applies to the whole file; ``skip`` after code on a line applies to that line's statement.
+    Either may name rules: ``skip=LM006,LM008``. A file that cannot be tokenized to the end
+    keeps the comments found before the problem.
+    """
+    whole_file: list[frozenset[str] | None] = []
+    lines: dict[int, frozenset[str] | None] = {}
+    before_code = True
+    # Line numbers as libcst counts them: a lone \r ends a line too.
+    readline = io.BytesIO(_LINE_ENDS.sub(b"\n", data)).readline
+    try:
+        for token in tokenize.tokenize(readline):
+            if token.type == tokenize.COMMENT:
+                directive = _DIRECTIVE.search(token.string)
+                if directive is None:
+                    continue
+                kind, names = directive.group(1), directive.group(2)
+                rules = frozenset(_RULE_ID.findall(names.upper())) if names else None
+                own_line = not token.line[: token.start[1]].strip()
+                if kind == "skip-file" or (own_line and before_code):
+                    whole_file.append(rules)
+                elif not own_line:
+                    lines[token.start[0]] = rules
+            elif token.type not in _NOT_CODE:
+                before_code = False
+    except (SyntaxError, tokenize.TokenError, UnicodeDecodeError, LookupError):
+        pass
+    return SkipComments(tuple(whole_file), lines)
+
+
 def compiles(data: bytes, path: str) -> bool | None:
     """Whether the running interpreter compiles ``data``; None when it is too deep to rewrite.
 
@@ -116,16 +247,79 @@ def compiles(data: bytes, path: str) -> bool | None:
     parse. Syntax trees deeper than ``MAX_TREE_DEPTH`` (long operator chains, generated code)
     are refused on every Python: libcst's time grows much faster than linearly on them.
     """
+    return check_source(data, path)[0]
+
+
+def check_source(data: bytes, path: str) -> tuple[bool | None, ast.Module | None]:
+    """What :func:`compiles` says, and the ``ast`` tree where the running interpreter parses."""
+    tree = None
     try:
         tree = ast.parse(data, path)
         if tree_depth(tree) > MAX_TREE_DEPTH:
-            return None
+            return None, None
         compile(tree, path, "exec", dont_inherit=True)
     except (RecursionError, MemoryError):
-        return None
+        return None, None
     except (SyntaxError, ValueError):
-        return False
-    return True
+        return False, tree
+    return True, tree
+
+
+class TreeFacts:
+    """What a file's ``ast`` tree says for the rules' ``NEEDS_*`` checks, found in one walk."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self._tree = tree
+        self._imports: set[str] = set()
+        self._class_bindings: set[str] = set()
+        self._walked = False
+
+    def admit(self, rule: type[Rule]) -> bool:
+        """Whether ``rule`` passes its checks on the tree."""
+        if not rule.NEEDS_IMPORT and not rule.NEEDS_CLASS_BINDING:
+            return True
+        self._walk()
+        if rule.NEEDS_IMPORT and not any(
+            module == needed or module.startswith(needed + ".")
+            for module in self._imports
+            for needed in rule.NEEDS_IMPORT
+        ):
+            return False
+        return not (
+            rule.NEEDS_CLASS_BINDING and self._class_bindings.isdisjoint(rule.NEEDS_CLASS_BINDING)
+        )
+
+    def _walk(self) -> None:
+        """Collect the modules imported absolutely anywhere, and every name bound anywhere
+        inside a class (in its methods too: an over-estimate of what its body binds)."""
+        if self._walked:
+            return
+        self._walked = True
+        stack: list[tuple[ast.AST, bool]] = [(self._tree, False)]
+        while stack:
+            node, in_class = stack.pop()
+            if isinstance(node, ast.Import):
+                self._imports.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                self._imports.add(node.module)
+            in_class = in_class or isinstance(node, ast.ClassDef)
+            if in_class:
+                self._class_bindings.update(_bound_names(node))
+            stack.extend((child, in_class) for child in ast.iter_child_nodes(node))
+
+
+def _bound_names(node: ast.AST) -> list[str]:
+    """The names ``node`` itself binds or declares (not those of the nodes inside it)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, ast.Name):
+        return [] if isinstance(node.ctx, ast.Load) else [node.id]
+    if isinstance(node, ast.alias):
+        return [(node.asname or node.name).partition(".")[0]]
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return list(node.names)
+    name = getattr(node, "name", None) or getattr(node, "rest", None)
+    return [name] if isinstance(name, str) else []  # except ... as name, match patterns
 
 
 def tree_depth(tree: ast.AST) -> int:

@@ -103,7 +103,7 @@ def _settle(
     try:
         return job, pending.result()
     except BrokenProcessPool:
-        pool.restart()
+        pool.drop_if_broken()
         return job, run_isolated(job, rules)
     except Exception as error:  # e.g. an outcome that could not be sent back
         return job, failed_outcome(job.data, job.shown, error)
@@ -117,16 +117,26 @@ class WorkerPool:
         self._executor: ProcessPoolExecutor | None = None
 
     def submit(self, job: Job, rules: Sequence[type[Rule]]) -> Future[SourceOutcome]:
-        """Hand one job to a worker."""
-        if self._executor is None:
-            self._executor = _new_executor(self.workers)
+        """Hand one job to a worker, starting a fresh pool if the current one broke."""
         assert job.data is not None
-        return self._executor.submit(rewrite_source_safely, job.data, job.shown, tuple(rules))
+        while True:
+            if self._executor is None:
+                self._executor = _new_executor(self.workers)
+            try:
+                return self._executor.submit(
+                    rewrite_source_safely, job.data, job.shown, tuple(rules)
+                )
+            except BrokenProcessPool:
+                self.drop_if_broken()
 
-    def restart(self) -> None:
-        """Drop a broken pool; the next ``submit`` starts a fresh one. Futures of the broken
-        pool fail with ``BrokenProcessPool`` and are retried in isolation by their owner."""
-        self.close()
+    def drop_if_broken(self) -> None:
+        """Drop the current pool if a worker of it died; the next ``submit`` starts a fresh
+        one. Futures of a broken pool fail with ``BrokenProcessPool``, and their owner
+        retries them in isolation; a pool started since is left alone."""
+        executor = self._executor
+        if executor is not None and getattr(executor, "_broken", True):
+            self._executor = None
+            executor.shutdown(wait=False)
 
     def close(self) -> None:
         """Stop the workers now, also in the middle of a file (on an interrupt, say)."""

@@ -1,7 +1,9 @@
-"""The rewrite rules, one module each; ``ALL_RULES`` in ID order, which is the order they run.
+"""The rules, one module each; ``ALL_RULES`` in ID order.
 
-Order matters: LM001 collapses the 3.1-compat ``try``/``except`` import first, so that the
-later rules see one unambiguous meaning for every base class name.
+The rewriting rules run in that order, and order matters: LM001 collapses the 3.1-compat
+``try``/``except`` import first, so that the later rules see one unambiguous meaning for every
+base class name. LM011-LM016 only report (``REWRITES = False``); the engine runs them before
+the others, on the file as read.
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ from .lm007_path_entry_finder import PathEntryFinderRule
 from .lm008_load_module import LoadModuleRule
 from .lm009_imp_new_module import ImpNewModuleRule
 from .lm010_imp_calls import ImpCallsRule
+from .lm011_pkgutil_imp import PkgutilImpRule
+from .lm012_find_loader_functions import FindLoaderFunctionsRule
+from .lm013_finder_method_calls import FinderMethodCallsRule
+from .lm014_load_module_calls import LoadModuleCallsRule
+from .lm015_module_repr import ModuleReprRule
+from .lm016_removed_abcs import RemovedAbcsRule
 
 ALL_RULES: tuple[type[Rule], ...] = (
     CompatImportRule,
@@ -29,6 +37,12 @@ ALL_RULES: tuple[type[Rule], ...] = (
     LoadModuleRule,
     ImpNewModuleRule,
     ImpCallsRule,
+    PkgutilImpRule,
+    FindLoaderFunctionsRule,
+    FinderMethodCallsRule,
+    LoadModuleCallsRule,
+    ModuleReprRule,
+    RemovedAbcsRule,
 )
 
 

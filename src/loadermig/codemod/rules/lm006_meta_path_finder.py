@@ -10,6 +10,8 @@ import system calls, are left alone with a finding.
 
 from __future__ import annotations
 
+import re
+
 from ._finders import LOADER_NOTE, NEUTRAL_BASES, ClassView, FinderRule, Plan, Refusal, arity
 
 FIND_SPEC = (
@@ -29,6 +31,8 @@ class MetaPathFinderRule(FinderRule):
     ID = "LM006"
     TITLE = "meta path finder `find_module(fullname, path)` -> plus a delegating `find_spec`"
     TRIGGERS = (b"find_module",)
+    PATTERN = re.compile(rb"(?<![.\w])find_module\b")  # bound somewhere, not only `x.find_module`
+    NEEDS_CLASS_BINDING = ("find_module",)
     BEFORE = (
         "class VendorImporter:\n"
         "    def find_module(self, fullname, path=None):\n"

@@ -12,6 +12,8 @@ portions. Anything else is left alone with a finding.
 
 from __future__ import annotations
 
+import re
+
 from ._finders import LOADER_NOTE, NEUTRAL_BASES, ClassView, FinderRule, Plan, Refusal, arity
 
 FROM_FIND_LOADER = (
@@ -41,6 +43,8 @@ class PathEntryFinderRule(FinderRule):
     ID = "LM007"
     TITLE = "path entry finder `find_loader`/`find_module(fullname)` -> plus a `find_spec`"
     TRIGGERS = (b"find_module", b"find_loader")
+    PATTERN = re.compile(rb"(?<![.\w])find_(?:module|loader)\b")  # bound, not only an attribute
+    NEEDS_CLASS_BINDING = ("find_module", "find_loader")
     BEFORE = (
         "class DirImporter:\n"
         "    def find_module(self, fullname):\n"

@@ -17,6 +17,7 @@ and for ``importlib.reload``. Everything else is refused with a finding.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -53,6 +54,8 @@ class LoadModuleRule(ExecModuleConversion):
     ID = "LM008"
     TITLE = "hand-written `load_module(self, fullname)` -> `create_module` + `exec_module`"
     TRIGGERS = (b"load_module",)
+    PATTERN = re.compile(rb"\bdef[\s\\]+load_module\b")  # the rule only rewrites definitions
+    NEEDS_CLASS_BINDING = ("load_module",)
     BEFORE = (
         "import sys\n"
         "import types\n"

@@ -1,0 +1,229 @@
+"""The fast paths of ``rewrite_source``: they must not change what comes out.
+
+Shared metadata, unchanged trees handed on as they are, report-only rules first, and the
+prefilters (trigger words, ``PATTERN``, the ``ast`` checks ``NEEDS_IMPORT`` and
+``NEEDS_CLASS_BINDING``). No timings here: ``benchmarks/bench_codemod.py`` measures.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import ClassVar
+
+import libcst as cst
+import pytest
+from libcst.codemod import CodemodContext
+from libcst.metadata import PositionProvider, ScopeProvider
+
+from loadermig.codemod.rules import Rule, rule_by_id
+from loadermig.codemod.rules._base import FINDINGS_KEY
+from loadermig.codemod.source import applicable_rules, rewrite_source, splice
+
+from ..conftest import FIXTURES
+
+MetaPathFinder = rule_by_id("LM006")
+ORIGINAL_RULES = tuple(rule_by_id(f"LM{number:03d}") for number in range(1, 11))
+
+
+class Seen(Rule):
+    """Test rule: records the tree and position metadata it was given; changes nothing."""
+
+    ID = "LM950"
+    TITLE = "test rule"
+    TRIGGERS = (b"x",)
+    BEFORE = AFTER = ""
+    METADATA_DEPENDENCIES = (*Rule.METADATA_DEPENDENCIES, ScopeProvider)
+    log: ClassVar[list[tuple[str, cst.Module, object]]] = []
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.log.append((self.ID, node, self.metadata[PositionProvider]))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == "marker":
+            line = self.get_metadata(PositionProvider, node).start.line
+            self.report(node, f"marker (line {line})", fixed=False)
+
+
+class SeenToo(Seen):
+    ID = "LM951"
+
+
+class Insert(Rule):
+    """Test rule: puts three statements at the top of the file."""
+
+    ID = "LM952"
+    TITLE = "test rule"
+    TRIGGERS = (b"x",)
+    BEFORE = AFTER = ""
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        added = [cst.parse_statement(f"added_{n} = {n}\n") for n in range(3)]
+        return updated_node.with_changes(body=[*added, *updated_node.body])
+
+
+class ReportOnly(Seen):
+    ID = "LM953"
+    REWRITES = False
+
+
+@pytest.fixture(autouse=True)
+def clear_log() -> None:
+    Seen.log.clear()
+
+
+def test_rules_share_the_metadata_of_an_unchanged_tree() -> None:
+    outcome = rewrite_source(b"x = 1\nmarker\n", "f.py", (Seen, SeenToo))
+    (_, tree_1, positions_1), (_, tree_2, positions_2) = Seen.log
+    assert tree_2 is tree_1 and positions_2 is positions_1
+    assert [(f.rule, f.line) for f in outcome.findings] == [("LM950", 2), ("LM951", 2)]
+
+
+def test_after_a_change_the_next_rule_gets_the_new_tree_with_lines_as_read() -> None:
+    outcome = rewrite_source(b"x = 1\nmarker\n", "f.py", (Seen, Insert, SeenToo))
+    (_, before, _), (_, after, _) = Seen.log
+    assert after is not before and len(after.body) == 5
+    assert outcome.rewritten is not None and outcome.rewritten.startswith(b"added_0 = 0\n")
+    rendered = [f.render() for f in outcome.findings]
+    assert rendered == [
+        "f.py:2:1: LM950 marker (line 2) [manual]",
+        "f.py:2:1: LM951 marker (line 2) [manual]",  # line 5 of the rewritten code
+    ]
+
+
+def test_report_only_rules_run_first_on_the_file_as_read() -> None:
+    assert applicable_rules(b"x", (Insert, ReportOnly, Seen)) == [ReportOnly, Insert, Seen]
+    rewrite_source(b"x = 1\nmarker\n", "f.py", (Insert, ReportOnly))
+    [(rule, tree, _)] = Seen.log
+    assert rule == "LM953" and len(tree.body) == 2
+
+
+def reference(data: bytes, path: str) -> tuple[bytes | None, list[tuple[str, str, bool]]]:
+    """The rules run the way libcst runs codemods: a copy and fresh metadata per rule."""
+    context = CodemodContext(filename=path)
+    module = cst.parse_module(data)
+    roundtrip = module.bytes
+    for rule in applicable_rules(data, ORIGINAL_RULES):
+        module = rule(context).transform_module(module)
+    findings = [(f.rule, f.message, f.fixed) for f in context.scratch.get(FINDINGS_KEY, [])]
+    if module.bytes == roundtrip:
+        return None, sorted(findings)
+    return splice(data, roundtrip, module.bytes), sorted(findings)
+
+
+def multi_rule_cases() -> list[Path]:
+    """The fixtures on which more than one rule reports: where rules hand trees on."""
+    cases = []
+    for findings in sorted((FIXTURES / "codemod").glob("LM0[01]?/*.py.findings")):
+        rules = {line.split(" ")[1] for line in findings.read_text(encoding="utf-8").splitlines()}
+        if len(rules) > 1:
+            cases.append(findings.with_name(findings.name.removesuffix(".findings")))
+    return cases
+
+
+@pytest.mark.parametrize("case", multi_rule_cases(), ids=lambda case: case.name)
+def test_shared_metadata_gives_what_a_fresh_copy_per_rule_gives(case: Path) -> None:
+    data = case.read_bytes()
+    outcome = rewrite_source(data, case.name, ORIGINAL_RULES)
+    rewritten, findings = reference(data, case.name)
+    assert outcome.rewritten == rewritten
+    ours = sorted((f.rule, f.message, f.fixed) for f in outcome.findings)
+    # Messages may name a line, which the reference counts in a partly rewritten tree.
+    assert without_lines(ours) == without_lines(findings)
+
+
+def without_lines(findings: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
+    return sorted(
+        (rule, re.sub(r"line \d+", "line N", text), fixed) for rule, text, fixed in findings
+    )
+
+
+def test_there_are_multi_rule_cases() -> None:
+    assert len(multi_rule_cases()) >= 3
+
+
+# -- prefilters: what must still trigger, what need not be parsed -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "source"),
+    [
+        ("LM006", "class F:\n    find_module = staticmethod(lookup)\n"),
+        ("LM006", "class F:\n    from legacy import find_module\n"),
+        ("LM007", "class F:\n    def find_loader(self, fullname): ...\n"),
+        ("LM008", "class L:\n    def \\\n  load_module(self, fullname): ...\n"),
+        ("LM008", "class L:\n    async def load_module(self, fullname): ...\n"),
+        ("LM008", "class L:\n    if True:\n        def load_module(self, name): ...\n"),
+        ("LM010", "try:\n    import os, imp\nexcept ImportError:\n    imp = None\n"),
+    ],
+)
+def test_odd_spellings_still_reach_the_rule(rule_id: str, source: str) -> None:
+    rule = rule_by_id(rule_id)
+    assert applicable_rules(source.encode(), [rule]) == [rule]
+    assert rewrite_source(source.encode(), "odd.py", [rule]).parsed
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "source"),
+    [
+        ("LM006", "loader = finder.find_module(name)\n"),
+        ("LM007", "spec = (finder\n    .find_loader(name))\n"),
+        ("LM008", "module = loader.load_module(name)\n"),
+    ],
+)
+def test_calls_alone_do_not_pass_the_pattern(rule_id: str, source: str) -> None:
+    assert applicable_rules(source.encode(), [rule_by_id(rule_id)]) == []
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "source"),
+    [
+        ("LM006", '"""How to write find_module in a finder."""\ndef find_module(name): ...\n'),
+        ("LM008", "def load_module(name):\n    class Inner: pass\n"),
+        ("LM009", '"""Old code did: import imp; imp.new_module(name)."""\n'),
+        ("LM010", "from . import imp\nimp.reload(x)\n"),
+    ],
+)
+def test_a_file_whose_ast_rules_the_rule_out_is_not_parsed(rule_id: str, source: str) -> None:
+    rule = rule_by_id(rule_id)
+    assert applicable_rules(source.encode(), [rule]) == [rule]
+    outcome = rewrite_source(source.encode(), "words.py", [rule])
+    assert not outcome.parsed and outcome.findings == [] and outcome.rewritten is None
+
+
+def test_a_file_the_ast_cannot_read_still_goes_to_libcst() -> None:
+    source = b"class F:\n    def find_module(self, fullname, path=None): ...\nprint 'x'\n"
+    outcome = rewrite_source(source, "py2.py", [rule_by_id("LM006")])
+    assert outcome.error is not None and outcome.error.startswith("cannot parse")
+
+
+# -- the benchmark script: it runs and fills in its table (never a timing threshold) ----------
+
+
+def test_benchmark_script_runs_on_a_tiny_tree(tmp_path: Path) -> None:
+    import loadermig
+
+    from ..conftest import ROOT
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "finder.py").write_text(MetaPathFinder.BEFORE, encoding="utf-8")
+    (tree / "plain.py").write_text("x = 1\n", encoding="utf-8")
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- bench_shim:start -->\n<!-- bench_shim:end -->\nend\n")
+    env = dict(os.environ, PYTHONPATH=str(Path(loadermig.__file__).parents[1]))
+    script = ROOT / "benchmarks" / "bench_codemod.py"
+    command = [sys.executable, str(script), str(tree), "--quick", "--readme", str(readme)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "| run | files | seconds | files/s |" in result.stdout
+    assert "| I/O floor: discover + read | 2 |" in result.stdout
+    assert "| parse baseline: libcst, prefiltered files | 1 |" in result.stdout
+    assert "| `rewrite --dry-run`, first half of the files | 1 |" in result.stdout
+    updated = readme.read_text()
+    assert updated.startswith("intro\n<!-- bench_shim:start -->\n<!-- bench_shim:end -->\nend\n")
+    assert "## Speed of `loadermig rewrite`" in updated
+    assert "<!-- bench_codemod:start -->\nTree: `tree`, 2 files" in updated
