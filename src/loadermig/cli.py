@@ -192,7 +192,7 @@ def rules_command(rule_id: str | None) -> None:
 
     if rule_id is None:
         for rule in ALL_RULES:
-            kind = "rewrite" if rule.REWRITES else "report "
+            kind = "rewrite" if rule.changes_code() else "report "
             click.echo(f"{rule.ID}  {kind}  {rule.TITLE}")
         return
     try:

@@ -21,7 +21,9 @@ from .rules import Rule
 from .source import SourceOutcome, applicable_rules, rewrite_source
 
 #: Files handed to the pool ahead of the one the caller waits for, per worker.
-QUEUE_AHEAD_PER_WORKER = 8
+QUEUE_AHEAD_PER_WORKER = 4
+#: Content of files already settled, held while a slow file ahead of them is still parsed.
+MAX_BUFFERED_BYTES = 64 * 1024 * 1024
 CRASHED = "the rules crashed on this file (the worker process died: {reason}); left as it is"
 
 
@@ -68,6 +70,8 @@ def parallel_outcomes(
     held are retried one by one in a fresh process, and the run goes on with a new pool."""
     pool = WorkerPool(workers)
     window: deque[tuple[Job, SourceOutcome | Future[SourceOutcome] | None]] = deque()
+    in_flight = 0  # files of the window at a worker
+    buffered = 0  # bytes of file content the window holds
     try:
         for job in jobs:
             if job.data is None:
@@ -76,8 +80,19 @@ def parallel_outcomes(
                 window.append((job, rewrite_source_safely(job.data, job.shown, rules)))
             else:
                 window.append((job, pool.submit(job, rules)))
-            while window and (len(window) > workers * QUEUE_AHEAD_PER_WORKER or _ready(window[0])):
-                yield _settle(window.popleft(), pool, rules)
+                in_flight += 1
+            buffered += len(job.data or b"")
+            # Files settled here pile up behind a slow file at the front (so workers never
+            # wait for it), up to a bound on memory.
+            while window and (
+                _ready(window[0])
+                or in_flight > workers * QUEUE_AHEAD_PER_WORKER
+                or buffered > MAX_BUFFERED_BYTES
+            ):
+                entry = window.popleft()
+                in_flight -= isinstance(entry[1], Future)
+                buffered -= len(entry[0].data or b"")
+                yield _settle(entry, pool, rules)
         while window:
             yield _settle(window.popleft(), pool, rules)
     finally:

@@ -38,7 +38,10 @@ FINDINGS_KEY = "loadermig.findings"
 SHARED_KEY = "loadermig.shared"
 
 _T = TypeVar("_T")
-_NEWLINE = re.compile(r"\r\n?|\n")  # how libcst's PositionProvider counts lines
+_NEWLINE = re.compile(r"\r\n?|\n")
+_NAMES_A_RELEASE = re.compile(
+    r"\b3\.1\d\b(?!-)"
+)  # "3.12", not the "3.11" of "3.4-3.11"  # how libcst's PositionProvider counts lines
 #: The statements a skip comment can designate.
 STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 
@@ -433,6 +436,17 @@ class Rule(_SharedAware, VisitorBasedCodemodCommand):
     #: False for rules that only report (legacy APIs without a faithful automatic rewrite).
     #: Those never change the tree and run first, on the file as it was read.
     REWRITES: ClassVar[bool] = True
+    #: True for a rule that runs in the rewrite pass, after the rules it depends on, yet
+    #: never changes code itself (LM005 reports what LM004 left).
+    ONLY_REPORTS: ClassVar[bool] = False
+    #: Which Python removed (or stops calling) the legacy API the rule is about; added to
+    #: every finding whose message does not already name a Python 3.1x version.
+    REMOVAL: ClassVar[str] = ""
+
+    @classmethod
+    def changes_code(cls) -> bool:
+        """Whether the rule ever rewrites code (else it only reports)."""
+        return cls.REWRITES and not cls.ONLY_REPORTS
 
     def __init__(self, context: CodemodContext) -> None:
         super().__init__(context)
@@ -496,6 +510,8 @@ class Rule(_SharedAware, VisitorBasedCodemodCommand):
             self.void_open_statement()
             return
         start = self.get_metadata(PositionProvider, node).start
+        if self.REMOVAL and not _NAMES_A_RELEASE.search(message):
+            message = f"{message} ({self.REMOVAL})"
         findings: list[Finding] = self.context.scratch[FINDINGS_KEY]
         findings.append(
             Finding(

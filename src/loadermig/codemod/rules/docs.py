@@ -29,7 +29,7 @@ def rule_markdown(rule: type[Rule]) -> str:
 def rule_text(rule: type[Rule]) -> str:
     """One rule explained for a terminal: ID, title, what it does, before and after."""
     explanation = inspect.cleandoc(rule.__doc__ or "")
-    kind = "rewrites automatically" if rule.REWRITES else "reports only (no faithful rewrite)"
+    kind = "rewrites automatically" if rule.changes_code() else "reports only (no faithful rewrite)"
     return (
         f"{rule.ID}: {rule.TITLE}\n({kind})\n\n{explanation}\n\n"
         f"Before:\n\n{textwrap.indent(rule.BEFORE.strip(), '    ')}\n\n"

@@ -50,6 +50,7 @@ class ModuleForLoaderRule(ExecModuleConversion):
 
     ID = "LM004"
     TITLE = "`@module_for_loader` `load_module(self, module)` -> `create_module` + `exec_module`"
+    REMOVAL = "importlib.util.module_for_loader was removed in Python 3.12"
     TRIGGERS = (b"module_for_loader",)
     BEFORE = (
         "from importlib.util import module_for_loader\n"

@@ -30,6 +30,7 @@ class SetLoaderPackageRule(Rule):
 
     ID = "LM005"
     TITLE = "`@set_loader` / `@set_package` (removed in 3.12): reported, never rewritten"
+    ONLY_REPORTS = True
     TRIGGERS = (b"set_loader", b"set_package")
     BEFORE = (
         "from importlib.util import set_loader\n"

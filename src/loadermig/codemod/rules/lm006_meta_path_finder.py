@@ -30,6 +30,7 @@ class MetaPathFinderRule(FinderRule):
     NOT_DONE = "meta path finder not converted: "
     ID = "LM006"
     TITLE = "meta path finder `find_module(fullname, path)` -> plus a delegating `find_spec`"
+    REMOVAL = "Python 3.12 stopped calling find_module() on sys.meta_path finders"
     TRIGGERS = (b"find_module",)
     PATTERN = re.compile(rb"(?<![.\w])find_module\b")  # bound somewhere, not only `x.find_module`
     NEEDS_CLASS_BINDING = ("find_module",)

@@ -42,6 +42,7 @@ class PathEntryFinderRule(FinderRule):
     NOT_DONE = "path entry finder not converted: "
     ID = "LM007"
     TITLE = "path entry finder `find_loader`/`find_module(fullname)` -> plus a `find_spec`"
+    REMOVAL = "Python 3.12 stopped calling find_loader() and find_module() on path entry finders"
     TRIGGERS = (b"find_module", b"find_loader")
     PATTERN = re.compile(rb"(?<![.\w])find_(?:module|loader)\b")  # bound, not only an attribute
     NEEDS_CLASS_BINDING = ("find_module", "find_loader")

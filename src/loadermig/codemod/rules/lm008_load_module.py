@@ -53,6 +53,10 @@ class LoadModuleRule(ExecModuleConversion):
 
     ID = "LM008"
     TITLE = "hand-written `load_module(self, fullname)` -> `create_module` + `exec_module`"
+    REMOVAL = (
+        "the import system's load_module() fallback warns since Python 3.10 "
+        "and is to be removed in 3.15"
+    )
     TRIGGERS = (b"load_module",)
     PATTERN = re.compile(rb"\bdef[\s\\]+load_module\b")  # the rule only rewrites definitions
     NEEDS_CLASS_BINDING = ("load_module",)
