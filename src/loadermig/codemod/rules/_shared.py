@@ -1,0 +1,395 @@
+"""The plumbing under every rule: one shared tree per file, positions on the file's own
+lines, and ``# loadermig: skip`` comments.
+
+When :func:`loadermig.codemod.source.rewrite_source` runs the rules, it hands them one
+:class:`SharedTree` through the codemod context: the metadata (positions, scopes, qualified
+names) computed for a tree is then reused by every rule that gets the same tree, and is only
+computed again after a rule changed it. Positions always refer to the file as it was read, and
+statements that a ``# loadermig: skip`` comment designates are neither visited nor changed.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
+from typing import Any, ClassVar, TypeVar, cast
+
+import libcst as cst
+from libcst.codemod import Codemod, CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.matchers import MatcherDecoratableTransformer
+from libcst.metadata import (
+    BaseMetadataProvider,
+    CodePosition,
+    CodeRange,
+    MetadataWrapper,
+    PositionProvider,
+    ProviderT,
+)
+
+FINDINGS_KEY = "loadermig.findings"
+#: Context scratch key of the :class:`SharedTree` the rules of one file pass on (with the
+#: file's skip comments).
+SHARED_KEY = "loadermig.shared"
+
+_T = TypeVar("_T")
+_NEWLINE = re.compile(r"\r\n?|\n")  # how libcst's PositionProvider counts lines
+#: The statements a skip comment can designate.
+STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+
+
+@dataclass(frozen=True)
+class SkipComments:
+    """The ``# loadermig: skip`` comments of one file.
+
+    ``whole_file`` holds the file-level directives (``skip-file``, or ``skip`` alone on a line
+    before the first statement), ``lines`` the trailing ones by line number; each names the
+    rules it applies to, or None for every rule.
+    """
+
+    whole_file: tuple[frozenset[str] | None, ...] = ()
+    lines: Mapping[int, frozenset[str] | None] = field(default_factory=dict)
+
+    def skips_file(self, rule_id: str) -> bool:
+        """Whether ``rule_id`` must leave the whole file alone."""
+        return any(rules is None or rule_id in rules for rules in self.whole_file)
+
+    def lines_for(self, rule_id: str) -> frozenset[int]:
+        """The lines whose statements ``rule_id`` must leave alone."""
+        return frozenset(
+            line for line, rules in self.lines.items() if rules is None or rule_id in rules
+        )
+
+
+class LineMap:
+    """Line numbers of a rewritten tree's code, translated to those of the code as read.
+
+    Lines the rewrite kept map to where they were; lines it wrote map to the first line of the
+    code they replaced (lines it inserted: to the line before them).
+    """
+
+    def __init__(self, original: str, current: str) -> None:
+        before = _NEWLINE.split(original)
+        after = _NEWLINE.split(current)
+        self._to_original: list[int] = []
+        matcher = SequenceMatcher(None, before, after, autojunk=False)
+        for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+            for offset in range(b2 - b1):
+                if tag == "equal":
+                    line = a1 + offset + 1
+                elif a2 > a1:
+                    line = a1 + min(offset, a2 - a1 - 1) + 1
+                else:
+                    line = max(a1, 1)
+                self._to_original.append(line)
+
+    def __call__(self, line: int) -> int:
+        """The line of the code as read that ``line`` of the rewritten code stands for."""
+        if not self._to_original:
+            return line
+        return self._to_original[min(max(line, 1), len(self._to_original)) - 1]
+
+    def code_range(self, span: CodeRange) -> CodeRange:
+        """``span`` with both its lines translated."""
+        start, end = span.start, span.end
+        return CodeRange(
+            CodePosition(self(start.line), start.column), CodePosition(self(end.line), end.column)
+        )
+
+
+class SharedTree:
+    """One file's syntax tree as the rules hand it on, and the metadata computed for it.
+
+    The parser's tree is wrapped without a copy (it holds no node twice). A rule's result is
+    only copied and wrapped again when the next rule asks for it, so metadata is computed once
+    per version of the tree, not once per rule.
+    """
+
+    def __init__(self, module: cst.Module, code: str, skip: SkipComments | None = None) -> None:
+        self._wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        self._pending: cst.Module | None = None
+        self._original_code = code
+        self._line_map: LineMap | None = None
+        #: The file's skip comments (None: it has none).
+        self.skip = skip
+        #: Whether any rule has changed the tree.
+        self.changed = False
+        #: Every statement some rule left alone for a skip comment, by its lines in the file.
+        self.skipped: set[tuple[int, int]] = set()
+        #: The import requests (by context key) the import visitors were last run with and
+        #: changed nothing on :attr:`module`; None when they have not run on it.
+        self.settled_imports: dict[str, list[Any]] | None = None
+
+    @property
+    def module(self) -> cst.Module:
+        """The tree to give the next rule (its metadata lives in :attr:`wrapper`)."""
+        return self.wrapper.module
+
+    @property
+    def wrapper(self) -> MetadataWrapper:
+        """The metadata wrapper of :attr:`module`."""
+        if self._pending is not None:
+            # A rule may put one node in two places: copy, as libcst's own codemods do.
+            self._wrapper = MetadataWrapper(self._pending)
+            self._pending = None
+            self._line_map = None
+        return self._wrapper
+
+    @property
+    def result(self) -> cst.Module:
+        """The tree as the last rule left it."""
+        return self._pending if self._pending is not None else self._wrapper.module
+
+    def advance(self, result: cst.Module) -> None:
+        """Take a rule's result; the current metadata stays valid if it is the same tree."""
+        if result is not self.result:
+            self._pending = result
+            self.changed = True
+            self.settled_imports = None
+
+    def line_map(self) -> LineMap:
+        """How :attr:`module`'s lines translate to the file's (once a rule :attr:`changed` it)."""
+        if self._line_map is None:
+            self._line_map = self.line_map_for(self.module)
+        return self._line_map
+
+    def line_map_for(self, module: cst.Module) -> LineMap:
+        """How ``module``'s lines translate to those of the file as read."""
+        return LineMap(self._original_code, module.code)
+
+
+_ATTRIBUTE_HOOK = re.compile(r"(?:visit|leave)_[A-Z][A-Za-z]*_\w")
+
+
+@functools.cache
+def _has_attribute_hooks(cls: type) -> bool:
+    """Whether ``cls`` has ``visit_<Node>_<attribute>`` / ``leave_<Node>_<attribute>`` methods
+    of its own (libcst's typed visitor base defines every one, doing nothing)."""
+    return any(
+        _ATTRIBUTE_HOOK.match(name)
+        for klass in cls.__mro__
+        if klass.__module__ != "libcst._typed_visitor"
+        for name in vars(klass)
+    )
+
+
+def _once(compute: Callable[[], LineMap]) -> Callable[[], LineMap]:
+    """``compute``, called the first time only."""
+    found: list[LineMap] = []
+
+    def cached() -> LineMap:
+        if not found:
+            found.append(compute())
+        return found[0]
+
+    return cached
+
+
+def statement_span(
+    node: cst.CSTNode, position: Callable[[cst.CSTNode], CodeRange]
+) -> tuple[int, int]:
+    """The first and last line of a statement, decorators included."""
+    span = position(node)
+    start, end = span.start.line, span.end.line
+    decorators = getattr(node, "decorators", ())
+    if decorators:
+        start = min(start, position(decorators[0]).start.line)
+    return start, max(start, end)
+
+
+def skipped_statements(
+    module: cst.Module, position: Callable[[cst.CSTNode], CodeRange], lines: Collection[int]
+) -> dict[cst.CSTNode, tuple[int, int]]:
+    """The statements that trailing skip comments on ``lines`` designate, with their lines.
+
+    A line designates the innermost statement it is part of: a simple statement, or a compound
+    statement whose header, clause or decorator line it is (then with its whole body).
+    """
+    found: dict[cst.CSTNode, tuple[int, int]] = {}
+
+    def designate(statements: Sequence[cst.CSTNode], wanted: set[int]) -> None:
+        for statement in statements:
+            start, end = statement_span(statement, position)
+            here = {line for line in wanted if start <= line <= end}
+            if not here:
+                continue
+            children = list(_child_statements(statement))
+            spans = [statement_span(child, position) for child in children]
+            inner = {line for line in here if any(a <= line <= b for a, b in spans)}
+            if here - inner:
+                found[statement] = (start, end)
+            else:
+                designate(children, inner)
+
+    if lines:
+        designate(list(module.body), set(lines))
+    return found
+
+
+def _child_statements(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The statements nested directly in ``node`` (not those nested in them)."""
+    stack = list(reversed(node.children))
+    while stack:
+        child = stack.pop()
+        if isinstance(child, STATEMENTS):
+            yield child
+        else:
+            stack.extend(reversed(child.children))
+
+
+class SharedTreeCommand(Codemod):
+    """What the rules and the import visitors share when they run on a :class:`SharedTree`.
+
+    Handed the shared tree itself, they use its metadata instead of copying the tree and
+    computing their own, and return that very tree when they changed nothing. Positions are
+    translated to the file as read, and the statements a skip comment designates (for them)
+    are neither visited nor changed.
+    """
+
+    def __init__(self, context: CodemodContext) -> None:
+        super().__init__(context)
+        self._skipped: dict[cst.CSTNode, tuple[int, int]] = {}
+        #: The statements being visited (when skipping), each with ``_changed`` before it.
+        self._open: list[tuple[cst.CSTNode, bool]] = []
+        self._voided: set[cst.CSTNode] = set()
+        #: Whether a ``leave_*`` method returned something else than the node it was given.
+        self._changed = False
+        #: How to translate this tree's lines to the file's (None: they are the file's).
+        self._line_map: Callable[[], LineMap] | None = None
+        # libcst's matcher machinery costs a fifth of a visit; without matcher decorators
+        # it does nothing that CSTTransformer's plain dispatch does not.
+        self._plain = isinstance(self, MatcherDecoratableTransformer) and not (
+            self._matchers or self._extra_visit_funcs or self._extra_leave_funcs
+        )
+        self._plain_attributes = self._plain and not _has_attribute_hooks(type(self))
+
+    def skip_lines(self, skip: SkipComments) -> Collection[int]:
+        """The lines of trailing skip comments that apply here."""
+        return skip.lines
+
+    def transform_module(self, tree: cst.Module) -> cst.Module:
+        """libcst's ``transform_module``; on the shared metadata when given the shared tree."""
+        shared = self.context.scratch.get(SHARED_KEY)
+        if not isinstance(shared, SharedTree) or shared.module is not tree:
+            return super().transform_module(tree)
+        return self.transform_shared(shared)
+
+    def transform_shared(self, shared: SharedTree) -> cst.Module:
+        """What ``Codemod.transform_module`` does, on the shared tree and its metadata."""
+        assert not self.should_allow_multiple_passes()
+        tree, wrapper = shared.module, shared.wrapper
+        outer = self.context.wrapper
+        with self.resolve(wrapper):
+            self.context = replace(self.context, wrapper=wrapper)
+            try:
+                result = self.transform_module_impl(tree)
+            finally:
+                self.context = replace(self.context, wrapper=outer)
+        # libcst's transformers rebuild every node: hand on the tree itself, metadata and all.
+        return result if self._changed else tree
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        """Find the statements to leave alone, then transform."""
+        self._changed = False
+        self._line_map = None
+        self._skipped = {}
+        shared = self.context.scratch.get(SHARED_KEY)
+        if isinstance(shared, SharedTree):
+            if tree is not shared.module:
+                self._line_map = _once(lambda: shared.line_map_for(tree))
+            elif shared.changed:
+                self._line_map = shared.line_map
+            lines = self.skip_lines(shared.skip) if shared.skip is not None else ()
+            if lines:
+                self._skipped = skipped_statements(tree, self._position, lines)
+                shared.skipped.update(self._skipped.values())
+        return super().transform_module_impl(tree)  # type: ignore[safe-super]
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        """Visit, unless ``node`` is a statement to leave alone."""
+        if node in self._skipped:
+            return False
+        if self._skipped and isinstance(node, STATEMENTS):
+            self._open.append((node, self._changed))
+        if self._plain:  # what CSTTransformer.on_visit does
+            visit = getattr(self, "visit_" + type(node).__name__, None)
+            return visit is None or visit(node) is not False
+        return super().on_visit(node)  # type: ignore[misc,no-any-return]
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        """As libcst's, skipped when the class has no ``visit_<Node>_<attribute>`` methods."""
+        if not self._plain_attributes:
+            super().on_visit_attribute(node, attribute)  # type: ignore[misc]
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        """As libcst's, skipped when the class has no ``leave_<Node>_<attribute>`` methods."""
+        if not self._plain_attributes:
+            super().on_leave_attribute(original_node, attribute)  # type: ignore[misc]
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Any:
+        """Leave, noting whether something was replaced; statements to leave alone stay.
+
+        So does a statement while whose visit the rule reported on a node in one to leave
+        alone: that decision (say, adding a method to the class of a marked method) is void.
+        """
+        if original_node in self._skipped:
+            return original_node
+        if self._plain:  # what CSTTransformer.on_leave does
+            leave = getattr(self, "leave_" + type(original_node).__name__, None)
+            result = updated_node if leave is None else leave(original_node, updated_node)
+        else:
+            result = super().on_leave(original_node, updated_node)  # type: ignore[misc]
+        if self._skipped and isinstance(original_node, STATEMENTS):
+            _, changed_before = self._open.pop()
+            if original_node in self._voided:
+                self._changed = changed_before  # whatever changed inside is dropped
+                return original_node
+        if result is not updated_node:
+            self._changed = True
+        return result
+
+    def void_open_statement(self) -> None:
+        """Leave the innermost statement being visited as it is (see :meth:`on_leave`)."""
+        if self._open:
+            self._voided.add(self._open[-1][0])
+
+    def get_metadata(
+        self, key: type[BaseMetadataProvider[_T]], node: cst.CSTNode, *default: _T
+    ) -> _T:
+        """libcst's metadata; positions with the line numbers of the file as it was read."""
+        value = super().get_metadata(key, node, *default)
+        if key is PositionProvider and self._line_map is not None and isinstance(value, CodeRange):
+            return cast(_T, self._line_map().code_range(value))
+        return value
+
+    def _position(self, node: cst.CSTNode) -> CodeRange:
+        return self.get_metadata(PositionProvider, node)
+
+
+class _Imports(SharedTreeCommand):
+    """libcst's import visitors, as the rules run them (see :class:`SharedTreeCommand`)."""
+
+    # (typed as RemoveImportsVisitor types its own: a one-provider tuple)
+    METADATA_DEPENDENCIES: ClassVar[tuple[ProviderT]] = (PositionProvider,)
+
+    def skip_lines(self, skip: SkipComments) -> Collection[int]:
+        """Every skip comment: an import statement marked for any rule stays as it is."""
+        return skip.lines
+
+
+class _AddImports(_Imports, AddImportsVisitor):
+    """``AddImportsVisitor`` for the rules."""
+
+
+class _RemoveImports(_Imports, RemoveImportsVisitor):
+    """``RemoveImportsVisitor`` for the rules."""
+
+
+#: What ``CodemodCommand.transform_module`` runs after a rule, when the rule asked for it.
+IMPORT_VISITORS: tuple[tuple[str, type[_Imports]], ...] = (
+    (AddImportsVisitor.CONTEXT_KEY, _AddImports),
+    (RemoveImportsVisitor.CONTEXT_KEY, _RemoveImports),
+)
