@@ -272,13 +272,16 @@ class TreeFacts:
         self._tree = tree
         self._imports: set[str] = set()
         self._class_bindings: set[str] = set()
+        self._method_calls: set[str] = set()
         self._walked = False
 
     def admit(self, rule: type[Rule]) -> bool:
         """Whether ``rule`` passes its checks on the tree."""
-        if not rule.NEEDS_IMPORT and not rule.NEEDS_CLASS_BINDING:
+        if not (rule.NEEDS_IMPORT or rule.NEEDS_CLASS_BINDING or rule.NEEDS_METHOD_CALL):
             return True
         self._walk()
+        if rule.NEEDS_METHOD_CALL and self._method_calls.isdisjoint(rule.NEEDS_METHOD_CALL):
+            return False
         if rule.NEEDS_IMPORT and not any(
             module == needed or module.startswith(needed + ".")
             for module in self._imports
@@ -290,7 +293,8 @@ class TreeFacts:
         )
 
     def _walk(self) -> None:
-        """Collect the modules imported absolutely anywhere, and every name bound anywhere
+        """Collect the modules imported absolutely anywhere, the names of the methods called
+        anywhere (``x.name(...)``), and every name bound anywhere
         inside a class (in its methods too: an over-estimate of what its body binds)."""
         if self._walked:
             return
@@ -302,6 +306,8 @@ class TreeFacts:
                 self._imports.update(alias.name for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
                 self._imports.add(node.module)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                self._method_calls.add(node.func.attr)
             in_class = in_class or isinstance(node, ast.ClassDef)
             if in_class:
                 self._class_bindings.update(_bound_names(node))

@@ -59,6 +59,8 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
     NEEDS_IMPORT: ClassVar[tuple[str, ...]] = ()
     #: ... and if a class body binds one of these names (``def``, assignment, import, ...).
     NEEDS_CLASS_BINDING: ClassVar[tuple[str, ...]] = ()
+    #: ... and if the file calls a method of one of these names (``x.name(...)``).
+    NEEDS_METHOD_CALL: ClassVar[tuple[str, ...]] = ()
     #: Documentation: legacy code and what the rule makes of it.
     BEFORE: ClassVar[str]
     AFTER: ClassVar[str]

@@ -71,6 +71,7 @@ class FinderMethodCallsRule(MethodCallsRule):
     ID = "LM013"
     TITLE = "calls of `.find_module()` / `.find_loader()` (removed from all finders in 3.12)"
     TRIGGERS = (b"find_module", b"find_loader")
+    NEEDS_METHOD_CALL = ("find_module", "find_loader")
     METHODS: ClassVar[Mapping[str, Legacy]] = {
         "find_module": FIND_MODULE,
         "find_loader": FIND_LOADER,

@@ -59,6 +59,7 @@ class LoadModuleCallsRule(MethodCallsRule):
     ID = "LM014"
     TITLE = "calls of `.load_module()` (deprecated, removal scheduled for 3.15)"
     TRIGGERS = (b"load_module",)
+    NEEDS_METHOD_CALL = ("load_module",)
     METHODS: ClassVar[Mapping[str, Legacy]] = {"load_module": LOAD_MODULE}
     # modulefinder.ModuleFinder has find_module/load_module of its own, not deprecated.
     UNAFFECTED = frozenset({"modulefinder.ModuleFinder"})
