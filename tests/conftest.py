@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+import sysconfig
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+import loadermig
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
@@ -38,5 +42,24 @@ def import_state() -> Iterator[None]:
         sys.path_importer_cache.clear()
         sys.path_importer_cache.update(cache)
         for name in set(sys.modules) - modules:
-            del sys.modules[name]
+            if not _installed(sys.modules[name]):
+                del sys.modules[name]
         importlib.invalidate_caches()
+
+
+_INSTALLED = tuple(
+    os.path.realpath(directory) + os.sep
+    for directory in {
+        *sysconfig.get_paths().values(),
+        os.path.dirname(os.path.dirname(loadermig.__file__)),
+    }
+)
+
+
+def _installed(module: object) -> bool:
+    """Whether ``module`` is the standard library's, an installed package's or loadermig's
+    own: those stay imported after a test. Forgetting them would split modules in two
+    (``concurrent.futures`` would hand worker processes functions its re-import no longer
+    knows). What tests import from fixtures and temporary directories goes."""
+    location = getattr(module, "__file__", None)
+    return isinstance(location, str) and os.path.realpath(location).startswith(_INSTALLED)

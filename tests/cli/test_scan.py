@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 from pathlib import Path
 
@@ -14,7 +13,8 @@ from loadermig.cli import main
 from loadermig.codemod.rules import ALL_RULES
 from loadermig.progress import Progress
 
-from .test_rewrite import runner
+from ._support import invoke as run_in
+from ._support import runner
 
 PYLOADER = b"from importlib.abc import PyLoader\n\n\nclass L(PyLoader):\n    pass\n"
 SET_LOADER = (
@@ -24,12 +24,8 @@ MODERN = b"import importlib.abc\n"
 
 
 def invoke(root: Path, *args: str, stdin: bytes | None = None) -> Result:
-    cwd = os.getcwd()
-    os.chdir(root)
-    try:
-        return runner().invoke(main, list(args), input=stdin, catch_exceptions=False)
-    finally:
-        os.chdir(cwd)
+    """Run ``loadermig ARGS`` in this process with ``root`` as the current directory."""
+    return run_in(root, args, stdin)
 
 
 def make(root: Path, files: dict[str, bytes]) -> dict[str, bytes]:
