@@ -77,6 +77,7 @@ class CompatImportRule(Rule):
 
     ID = "LM001"
     TITLE = "3.1-compat `try: SourceLoader / except: PyLoader as SourceLoader` import"
+    REMOVAL = "importlib.abc.PyLoader was removed in Python 3.4, deprecated since 3.2"
     TRIGGERS = (b"PyLoader",)
     BEFORE = (
         "try:\n"

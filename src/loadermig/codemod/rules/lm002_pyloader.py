@@ -17,6 +17,7 @@ class PyLoaderRule(LegacyBaseRule):
 
     ID = "LM002"
     TITLE = "PyLoader subclass -> importlib.abc.SourceLoader, keeping source_path()"
+    REMOVAL = "importlib.abc.PyLoader was removed in Python 3.4, deprecated since 3.2"
     TRIGGERS = (b"PyLoader",)
     LEGACY = "PyLoader"
     BEFORE = """\

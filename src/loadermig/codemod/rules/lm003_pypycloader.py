@@ -75,6 +75,7 @@ class PyPycLoaderRule(LegacyBaseRule):
 
     ID = "LM003"
     TITLE = "PyPycLoader subclass -> importlib.abc.SourceLoader (path_stats, set_data)"
+    REMOVAL = "importlib.abc.PyPycLoader was removed in Python 3.4, deprecated since 3.2"
     TRIGGERS = (b"PyPycLoader",)
     LEGACY = "PyPycLoader"
     BUILTINS_USED = ("ImportError", "OSError")
