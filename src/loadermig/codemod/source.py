@@ -118,7 +118,8 @@ def decoding_problem(data: bytes) -> str | None:
     try:
         ast.parse(data)
     except SyntaxError as error:
-        if _DECODING_FAILURE.search(str(error.msg)):
+        # A decoding failure is reported before line 1 (line 0); its wording varies.
+        if not error.lineno or _DECODING_FAILURE.search(str(error.msg)):
             return str(error.msg)
     except (ValueError, RecursionError, MemoryError):
         pass
