@@ -359,4 +359,7 @@ def test_sarif_report_to_a_file_carries_the_fix_the_dry_run_prints(tmp_path: Pat
     jsonschema.validate(sarif, schema)
     (fixed,) = sarif["runs"][0]["results"]
     assert fixed["ruleId"] == "LM002"
+    # the region spans the `PyLoader` base of `class L(PyLoader):` on line 4
+    region = fixed["locations"][0]["physicalLocation"]["region"]
+    assert region == {"startLine": 4, "startColumn": 9, "endLine": 4, "endColumn": 17}
     assert fixed["fixes"][0]["artifactChanges"][0]["artifactLocation"]["uri"] == "a.py"

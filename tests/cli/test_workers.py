@@ -58,7 +58,9 @@ def _tree(root: Path, count: int, crashes: dict[int, str] | None = None) -> list
     return names
 
 
-DIED = r"the rules crashed on this file \(the worker process died: {}\); left as it is"
+# How the worker ended is told when it can be known: the pool may already have reaped it, and
+# a fork server sometimes cannot learn a child's status.
+DIED = r"the rules crashed on this file \(the worker process died(?:: {})?\); left as it is"
 CRASHES = {
     "abort": DIED.format("signal SIGABRT"),
     "exit": DIED.format("exit code 9"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, order=True)
@@ -15,6 +15,10 @@ class Finding:
     rule: str
     message: str
     fixed: bool
+    #: Where the reported node ends (line, and 1-based column just past it); 0 when unknown.
+    #: Not part of a finding's identity or order.
+    end_line: int = field(default=0, compare=False)
+    end_column: int = field(default=0, compare=False)
 
     def render(self, fixed_label: str = "fixed") -> str:
         """``path:line:col: LMnnn message [fixed|manual]`` (columns count from 1, like

@@ -355,7 +355,7 @@ def _sarif_results(result: FileResult, rule_index: dict[str, int]) -> list[JSONO
                     {
                         "physicalLocation": {
                             "artifactLocation": _artifact_location(result.path),
-                            "region": {"startLine": finding.line, "startColumn": finding.column},
+                            "region": _finding_region(finding),
                         }
                     }
                 ],
@@ -443,3 +443,12 @@ def _line_start(lines: Sequence[str], index: int) -> tuple[int, int]:
     if not lines:
         return 1, 1
     return len(lines), len(lines[-1]) + 1
+
+
+def _finding_region(finding: Finding) -> JSONObject:
+    """Where a finding is: its start, and its end where known (``endColumn`` exclusive)."""
+    region: JSONObject = {"startLine": finding.line, "startColumn": finding.column}
+    if finding.end_line:
+        region["endLine"] = finding.end_line
+        region["endColumn"] = finding.end_column
+    return region

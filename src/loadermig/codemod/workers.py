@@ -24,7 +24,9 @@ from .source import SourceOutcome, applicable_rules, rewrite_source
 QUEUE_AHEAD_PER_WORKER = 4
 #: Content of files already settled, held while a slow file ahead of them is still parsed.
 MAX_BUFFERED_BYTES = 64 * 1024 * 1024
-CRASHED = "the rules crashed on this file (the worker process died: {reason}); left as it is"
+CRASHED = "the rules crashed on this file (the worker process died{reason}); left as it is"
+#: What a fork server reports when it could not learn how its child ended.
+_STATUS_LOST = 255
 
 
 @dataclass(frozen=True)
@@ -171,21 +173,23 @@ def run_isolated(job: Job, rules: Sequence[type[Rule]]) -> SourceOutcome:
     executor = _new_executor(1)
     try:
         return executor.submit(rewrite_source_safely, job.data, job.shown, tuple(rules)).result()
-    except BrokenProcessPool as error:
+    except BrokenProcessPool:
         outcome = SourceOutcome(job.shown, job.data)
-        outcome.error = CRASHED.format(reason=_death_reason(executor) or error)
+        reason = _death_reason(executor)
+        outcome.error = CRASHED.format(reason=f": {reason}" if reason else "")
         return outcome
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _death_reason(executor: ProcessPoolExecutor) -> str | None:
-    """How the executor's dead worker ended (``signal SIGSEGV``, ``exit code 1``), if known."""
+    """How the executor's dead worker ended (``signal SIGSEGV``, ``exit code 1``), when that
+    can be known: the executor may already have reaped it, or the fork server lost it."""
     for process in getattr(executor, "_processes", {}).values():
         code = process.exitcode
         if code is not None and code < 0:
             return f"signal {signal.Signals(-code).name}"
-        if code:
+        if code and code != _STATUS_LOST:
             return f"exit code {code}"
     return None
 

@@ -140,7 +140,10 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
         if self._in_skipped(node):
             self.void_open_statement()
             return
-        start = self.get_metadata(PositionProvider, node).start
+        span = self.get_metadata(PositionProvider, node)
+        start, end = span.start, span.end
+        if (end.line, end.column) < (start.line, start.column):  # mapped across an edit
+            end = start
         if self.REMOVAL and not _NAMES_A_RELEASE.search(message):
             message = f"{message} ({self.REMOVAL})"
         findings: list[Finding] = self.context.scratch[FINDINGS_KEY]
@@ -152,6 +155,8 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
                 self.ID,
                 message,
                 fixed,
+                end_line=end.line,
+                end_column=end.column + 1,
             )
         )
 
