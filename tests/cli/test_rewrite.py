@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import os
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ from loadermig.cli import main
 from loadermig.codemod import engine, workers
 
 from ..conftest import FIXTURES
+from ._support import runner
 
 
 def _pairs_per_rule(count: int) -> list[Path]:
@@ -43,13 +43,6 @@ def make_tree(root: Path) -> dict[str, bytes]:
         expected[str(target.relative_to(root))] = pair.with_suffix(".py.expected").read_bytes()
     (root / "src" / "modern.py").write_text("import importlib.abc\n")
     return expected
-
-
-def runner() -> CliRunner:
-    """A runner keeping stderr apart (click 8.1 must be asked; 8.2 always does)."""
-    if "mix_stderr" in inspect.signature(CliRunner).parameters:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    return CliRunner()
 
 
 def run(root: Path, *args: str) -> Result:

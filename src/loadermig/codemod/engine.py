@@ -161,17 +161,6 @@ def count_files(
     return sum(1 for _ in discover(paths, exclude_globs=globs, gitignore=gitignore))
 
 
-def process_file(
-    path: os.PathLike[str] | str, shown: str, mode: Mode, rules: Sequence[type[Rule]]
-) -> FileResult:
-    """Rewrite (or diff, or check) one file; ``shown`` is the path used in messages."""
-    try:
-        data = read_bytes(path)
-    except OSError as error:
-        return FileResult(shown, error=f"cannot read: {error.strerror or error}")
-    return finish_file(path, shown, data, rewrite_source_safely(data, shown, rules), mode)
-
-
 def finish_file(
     path: os.PathLike[str] | str, shown: str, data: bytes, outcome: SourceOutcome, mode: Mode
 ) -> FileResult:

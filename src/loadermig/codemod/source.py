@@ -111,6 +111,8 @@ def decoding_problem(data: bytes) -> str | None:
         data.decode(encoding)
     except UnicodeError as error:
         return f"not valid {encoding}: {error}"
+    except LookupError as error:  # a declared codec that is not a text encoding (base64)
+        return str(error)
     if encoding in ("utf-8", "utf-8-sig"):
         return None
     # Some codecs decode a whole file that CPython's tokenizer cannot (punycode): rare
@@ -126,6 +128,40 @@ def decoding_problem(data: bytes) -> str | None:
     return None
 
 
+def settled_without_parsing(
+    data: bytes, path: str, rules: Sequence[type[Rule]] = ALL_RULES
+) -> SourceOutcome | None:
+    """The outcome of :func:`rewrite_source` when it needs no parsing (a binary or
+    undecodable file, no rule's trigger, a file-level skip), else None: the cheap checks a
+    caller can make before handing the file to a worker process."""
+    outcome, rules_here, _ = _screen(data, path, rules)
+    return None if rules_here else outcome
+
+
+def _screen(
+    data: bytes, path: str, rules: Sequence[type[Rule]]
+) -> tuple[SourceOutcome, list[type[Rule]], SkipComments | None]:
+    """The checks made before parsing: the outcome so far, the rules still to run (none when
+    the outcome is final) and the file's skip comments."""
+    outcome = SourceOutcome(path, data)
+    if b"\0" in data:  # looked for first: a binary file gets a line even without trigger words
+        outcome.error = "binary file (contains NUL bytes)"
+        return outcome, [], None
+    problem = decoding_problem(data)
+    if problem is not None:  # also without trigger words: Python cannot read this file either
+        outcome.error = f"cannot decode: {problem}"
+        return outcome, [], None
+    rules_here = applicable_rules(data, rules)
+    if not rules_here:
+        return outcome, [], None
+    skip = skip_comments(data) if SKIP_MARK.search(data) else None
+    if skip is not None and skip.whole_file:
+        kept = [rule for rule in rules_here if not skip.skips_file(rule.ID)]
+        outcome.skipped = int(len(kept) < len(rules_here))
+        rules_here = kept
+    return outcome, rules_here, skip
+
+
 def rewrite_source(
     data: bytes, path: str, rules: Sequence[type[Rule]] = ALL_RULES
 ) -> SourceOutcome:
@@ -139,24 +175,9 @@ def rewrite_source(
     kept byte for byte (libcst's own round trip is not always exact). A result that no longer
     compiles is refused with an error instead of being returned.
     """
-    outcome = SourceOutcome(path, data)
-    if b"\0" in data:  # looked for first: a binary file gets a line even without trigger words
-        outcome.error = "binary file (contains NUL bytes)"
-        return outcome
-    problem = decoding_problem(data)
-    if problem is not None:  # also without trigger words: Python cannot read this file either
-        outcome.error = f"cannot decode: {problem}"
-        return outcome
-    rules_here = applicable_rules(data, rules)
+    outcome, rules_here, skip = _screen(data, path, rules)
     if not rules_here:
         return outcome
-    skip = skip_comments(data) if SKIP_MARK.search(data) else None
-    if skip is not None and skip.whole_file:
-        kept = [rule for rule in rules_here if not skip.skips_file(rule.ID)]
-        outcome.skipped = int(len(kept) < len(rules_here))
-        rules_here = kept
-        if not rules_here:
-            return outcome
     original_compiles, tree = check_source(data, path)
     if original_compiles is None or (not original_compiles and too_deeply_nested(data)):
         outcome.error = (

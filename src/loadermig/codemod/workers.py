@@ -18,7 +18,7 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from .rules import Rule
-from .source import SourceOutcome, applicable_rules, rewrite_source
+from .source import SourceOutcome, rewrite_source, settled_without_parsing
 
 #: Files handed to the pool ahead of the one the caller waits for, per worker.
 QUEUE_AHEAD_PER_WORKER = 4
@@ -78,8 +78,8 @@ def parallel_outcomes(
         for job in jobs:
             if job.data is None:
                 window.append((job, None))
-            elif not applicable_rules(job.data, rules):
-                window.append((job, rewrite_source_safely(job.data, job.shown, rules)))
+            elif (settled := settled_without_parsing(job.data, job.shown, rules)) is not None:
+                window.append((job, settled))
             else:
                 window.append((job, pool.submit(job, rules)))
                 in_flight += 1

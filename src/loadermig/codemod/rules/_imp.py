@@ -10,6 +10,7 @@ rules never rewrite it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import libcst as cst
@@ -26,14 +27,13 @@ from libcst.metadata import (
 
 from ._base import Rule
 
-#: Every spelling of an import statement binding ``imp`` has ``imp`` between one of these
-#: bytes before and one after (``import imp``, ``import os,imp``, ``from  imp import x``);
-#: without such an import neither rule can find anything. ``b"imp"``, ``b"import imp"`` or
-#: ``b"from imp"`` alone would match every ``import importlib``. Only an ``import imp`` as
-#: the very last bytes of a file (no newline) escapes.
-IMP_TRIGGERS = tuple(
-    bytes([before]) + b"imp" + bytes([after]) for before in b" ,\t\n" for after in b" ,;\t\r\n#\\"
-)
+#: Every spelling of an import statement binding ``imp`` has ``imp`` between one of `` ,\t\n``
+#: before and one of `` ,;\t\r\n#\`` after (``import imp``, ``import os,imp``, ``from  imp
+#: import x``); without such an import neither rule can find anything. ``b"imp"`` alone would
+#: match every ``import importlib``: the trigger word finds candidates fast, this pattern
+#: (the literal first, the bytes around it after) decides. Only an ``import imp`` as the very
+#: last bytes of a file (no newline) escapes.
+IMP_IMPORT = re.compile(rb"imp(?<=[ ,\t\n]imp)[ ,;\t\r\n#\\]")
 REMOVED = "the imp module was removed in Python 3.12"
 
 
@@ -101,7 +101,8 @@ class ImpRule(Rule):
 
     # (ignore: Rule's unannotated tuple narrows libcst's ClassVar[Collection[ProviderT]])
     METADATA_DEPENDENCIES = (*Rule.METADATA_DEPENDENCIES, ScopeProvider)
-    TRIGGERS = IMP_TRIGGERS
+    TRIGGERS = (b"imp",)
+    PATTERN = IMP_IMPORT
 
     def __init__(self, context: cst.codemod.CodemodContext) -> None:
         super().__init__(context)

@@ -12,16 +12,12 @@ the standard module.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import libcst as cst
 
 from ._imp import REMOVED, ImpRule, ImpUse, code, imp_use
 
-#: Exactly where one of ``IMP_TRIGGERS`` occurs (``imp`` between a byte of `` ,\t\n`` and one of
-#: `` ,;\t\r\n#\``), found in one fast pass: the literal first, the bytes around it after.
-IMP_IMPORT = re.compile(rb"imp(?<=[ ,\t\n]imp)[ ,;\t\r\n#\\]")
 NEW_MODULE = "imp.new_module"
 FIXED = f"imp.new_module(name) replaced by types.ModuleType(name), all it did ({REMOVED})"
 
@@ -31,8 +27,6 @@ class ImpNewModuleRule(ImpRule):
 
     ID = "LM009"
     TITLE = "`imp.new_module(name)` (imp removed in 3.12) → `types.ModuleType(name)`"
-    TRIGGERS = (b"imp",)
-    PATTERN = IMP_IMPORT
     NEEDS_IMPORT = ("imp",)
     BEFORE = (
         "import imp\n"

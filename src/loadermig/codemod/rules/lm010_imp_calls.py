@@ -28,7 +28,6 @@ import libcst as cst
 from libcst.metadata import Assignment, ScopeProvider
 
 from ._imp import REMOVED, ImpRule, code, imp_use
-from .lm009_imp_new_module import IMP_IMPORT
 
 _SPEC = "importlib.util.spec_from_file_location(name, path"
 _EXEC = (
@@ -130,8 +129,6 @@ class ImpCallsRule(ImpRule):
 
     ID = "LM010"
     TITLE = "other uses of `imp` (removed in 3.12): five rewritten, the rest reported"
-    TRIGGERS = (b"imp",)
-    PATTERN = IMP_IMPORT
     NEEDS_IMPORT = ("imp",)
     BEFORE = "import imp\n\nimp.reload(plugin)\nPYC = imp.cache_from_source(PATH)\n"
     AFTER = (
