@@ -9,9 +9,16 @@ file (so the floor is the file cache, not the disk):
 
 * the I/O floor: discovering the files (``loadermig.codemod.files.discover``, the default
   exclusions) and reading every one;
+* the checks made without libcst: discovering and reading every file plus every check the
+  rewrite makes before it parses a file with libcst (``rules_to_parse``: trigger words and
+  patterns, skip comments, the compile check and the ``ast`` tree's facts);
 * the parse baseline: libcst's ``parse_module`` of only the files that pass the prefilter
   (``applicable_rules``: a rule's trigger word and pattern occur), the parsing the rewrite
   cannot avoid; reading them is not timed;
+* the libcst floor: ``parse_module`` plus the metadata every rule depends on (positions,
+  scopes, qualified names: ``Rule.METADATA_DEPENDENCIES``), computed once, for the files that
+  reach libcst (``rules_to_parse`` is not empty), and again for only the files the rewrite
+  changes: what any design that analyses with libcst, or only rewrites with it, must spend;
 * ``loadermig rewrite --dry-run TREE`` as a subprocess (stdout and stderr to /dev/null), as
   run by default and, if the CLI has ``--jobs``, with ``-j N`` for N = 1 .. CPUs; its time
   includes the interpreter's start-up and libcst's import (shown as its own row, on an empty
@@ -99,6 +106,30 @@ def measure(tree: str, repeat: int, *, quick: bool) -> list[Run]:
     runs.append(
         median_run("parse baseline: libcst, prefiltered files", repeat, [*SELF, "parse", tree])
     )
+    runs.append(
+        median_run(
+            "checks without libcst: discover + read + prefilter + `ast`",
+            repeat,
+            [*SELF, "screen", tree],
+        )
+    )
+    runs.append(
+        median_run(
+            "libcst floor: parse + metadata, files that reach libcst",
+            repeat,
+            [*SELF, "analyse", tree],
+        )
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as changed:
+        changed.write("\n".join(changed_files(tree)))
+        changed.flush()
+        runs.append(
+            median_run(
+                "libcst floor: parse + metadata, files the rewrite changes",
+                repeat,
+                [*SELF, "analyse", tree, changed.name],
+            )
+        )
     with tempfile.TemporaryDirectory() as empty:
         start = median_run("`rewrite --dry-run`, empty directory", repeat, [*REWRITE, empty])
     start.files = 0
@@ -188,6 +219,14 @@ def child(argv: list[str]) -> int:
         report(len(datas), time.perf_counter() - start)
     elif what == "parse":
         report(*parse_prefiltered(read_tree(tree)))
+    elif what == "screen":
+        report(*screen_tree(tree))
+    elif what == "analyse":
+        only = None
+        if len(rest) > 1:
+            with open(rest[1], encoding="utf-8") as listing:
+                only = {line for line in listing.read().splitlines() if line}
+        report(*analyse_reaching(read_tree_by_path(tree), only))
     else:
         raise SystemExit(f"unknown child task {what!r}")
     return 0
@@ -260,6 +299,82 @@ def read_tree(tree: str) -> list[bytes]:
             except OSError:
                 continue
     return datas
+
+
+def read_tree_by_path(tree: str) -> dict[str, bytes]:
+    """Every file ``loadermig rewrite`` would look at under ``tree``, read, by absolute path."""
+    from loadermig.codemod.files import discover
+
+    datas = {}
+    for found in discover([tree]):
+        if found.error is None:
+            try:
+                datas[os.path.abspath(found.path)] = found.path.read_bytes()
+            except OSError:
+                continue
+    return datas
+
+
+def screen_tree(tree: str) -> tuple[int, float]:
+    """Discover and read ``tree`` and make every check that comes before libcst."""
+    from loadermig.codemod.files import discover
+    from loadermig.codemod.source import rules_to_parse
+
+    start = time.perf_counter()
+    count = 0
+    for found in discover([tree]):
+        if found.error is None:
+            try:
+                data = found.path.read_bytes()
+            except OSError:
+                continue
+            count += 1
+            rules_to_parse(data, os.fspath(found.path))
+    return count, time.perf_counter() - start
+
+
+def analyse_reaching(datas: dict[str, bytes], only: set[str] | None) -> tuple[int, float]:
+    """libcst's parse plus the metadata of ``Rule.METADATA_DEPENDENCIES``, computed once, for
+    the files of ``datas`` that reach libcst (``only``: for those of them listed there)."""
+    import libcst as cst
+
+    from loadermig.codemod.rules import Rule
+    from loadermig.codemod.source import rules_to_parse, run_with_large_stack
+
+    chosen = [
+        data
+        for path, data in datas.items()
+        if (only is None or path in only) and rules_to_parse(data, path)
+    ]
+
+    def analyse_all() -> None:
+        for data in chosen:
+            try:
+                module = cst.parse_module(data)
+            except Exception:  # a file libcst cannot parse costs what it cost
+                continue
+            wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+            wrapper.resolve_many(Rule.METADATA_DEPENDENCIES)
+
+    start = time.perf_counter()
+    run_with_large_stack(analyse_all)
+    return len(chosen), time.perf_counter() - start
+
+
+def changed_files(tree: str) -> list[str]:
+    """The absolute paths of the files under ``tree`` that ``rewrite`` would change (found by
+    one untimed ``rewrite --dry-run --format json`` run)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        output = os.path.join(scratch, "report.json")
+        subprocess.run(
+            [*REWRITE, "--format", "json", "--output", output, tree],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+        with open(output, encoding="utf-8") as file:
+            found = json.load(file)
+    return [os.path.abspath(entry["path"]) for entry in found["files"] if entry["changed"]]
 
 
 def parse_prefiltered(datas: list[bytes]) -> tuple[int, float]:

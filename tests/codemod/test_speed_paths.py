@@ -16,12 +16,20 @@ from typing import ClassVar
 
 import libcst as cst
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from libcst.codemod import CodemodContext
 from libcst.metadata import PositionProvider, ScopeProvider
 
-from loadermig.codemod.rules import Rule, rule_by_id
+from loadermig.codemod.rules import ALL_RULES, Rule, rule_by_id
 from loadermig.codemod.rules._base import FINDINGS_KEY
-from loadermig.codemod.source import applicable_rules, rewrite_source, splice
+from loadermig.codemod.source import (
+    TRIGGER_ANCHORS,
+    applicable_rules,
+    rewrite_source,
+    rules_to_parse,
+    splice,
+)
 
 from ..conftest import FIXTURES
 
@@ -194,6 +202,60 @@ def test_a_file_whose_ast_rules_the_rule_out_is_not_parsed(rule_id: str, source:
     assert not outcome.parsed and outcome.findings == [] and outcome.rewritten is None
 
 
+def word_by_word(data: bytes, rules: tuple[type[Rule], ...]) -> list[type[Rule]]:
+    """The prefilter as its docstring states it, one word at a time: the reference."""
+    found = [
+        rule
+        for rule in rules
+        if any(word in data for word in rule.TRIGGERS)
+        and (rule.PATTERN is None or rule.PATTERN.search(data))
+    ]
+    return sorted(found, key=lambda rule: rule.REWRITES)
+
+
+ALL_TRIGGER_WORDS = sorted({word for rule in ALL_RULES for word in rule.TRIGGERS})
+#: Trigger words, their anchors, pieces of both, and what patterns look at around them.
+PREFILTER_PIECES = [
+    *ALL_TRIGGER_WORDS,
+    *TRIGGER_ANCHORS,
+    *(word[:cut] for word in ALL_TRIGGER_WORDS for cut in (2, -2) if len(word) > 4),
+    b"def ",
+    b"import ",
+    b".",
+    b" ",
+    b"\n",
+    b"(",
+    b"x",
+]
+
+
+def test_anchored_prefilter_matches_word_by_word_on_every_fixture() -> None:
+    every_rule = tuple(ALL_RULES)
+    cases = sorted(FIXTURES.rglob("*.py"))
+    assert len(cases) > 100
+    for case in cases:
+        data = case.read_bytes()
+        assert applicable_rules(data, every_rule) == word_by_word(data, every_rule), case
+        for rule in every_rule:  # one rule at a time: other anchor groups
+            assert applicable_rules(data, [rule]) == word_by_word(data, (rule,)), (case, rule)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PREFILTER_PIECES), max_size=12))
+def test_anchored_prefilter_matches_word_by_word(pieces: list[bytes]) -> None:
+    data = b"".join(pieces)
+    assert applicable_rules(data, ALL_RULES) == word_by_word(data, tuple(ALL_RULES))
+
+
+@pytest.mark.parametrize("case", sorted(FIXTURES.rglob("*.py"))[::7], ids=lambda path: path.name)
+def test_rules_to_parse_says_whether_rewrite_source_parses(case: Path) -> None:
+    data = case.read_bytes()
+    outcome = rewrite_source(data, str(case))
+    assert bool(rules_to_parse(data, str(case))) == (
+        outcome.parsed or (outcome.error or "").startswith("cannot parse")
+    )
+
+
 def test_a_file_the_ast_cannot_read_still_goes_to_libcst() -> None:
     source = b"class F:\n    def find_module(self, fullname, path=None): ...\nprint 'x'\n"
     outcome = rewrite_source(source, "py2.py", [rule_by_id("LM006")])
@@ -222,6 +284,9 @@ def test_benchmark_script_runs_on_a_tiny_tree(tmp_path: Path) -> None:
     assert "| run | files | seconds | files/s |" in result.stdout
     assert "| I/O floor: discover + read | 2 |" in result.stdout
     assert "| parse baseline: libcst, prefiltered files | 1 |" in result.stdout
+    assert "| checks without libcst: discover + read + prefilter + `ast` | 2 |" in result.stdout
+    assert "| libcst floor: parse + metadata, files that reach libcst | 1 |" in result.stdout
+    assert "| libcst floor: parse + metadata, files the rewrite changes | 1 |" in result.stdout
     assert "| `rewrite --dry-run`, first half of the files | 1 |" in result.stdout
     updated = readme.read_text()
     assert updated.startswith("intro\n<!-- bench_shim:start -->\n<!-- bench_shim:end -->\nend\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import re
 import threading
@@ -68,25 +69,51 @@ class SourceOutcome:
         return self.rewritten is not None and self.rewritten != self.original
 
 
+#: Substrings that several trigger words share. Each search of a file costs about the same
+#: whether it finds something or not, so a file is first searched for these (and for the
+#: words that contain none of them); only the words whose anchor occurs are then looked for.
+#: Which anchors there are decides the speed, never the result.
+TRIGGER_ANCHORS = (b"Loader", b"_loader", b"_module", b"Finder")
+
+
 def applicable_rules(data: bytes, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
     """The rules that may have something to do in ``data``: the cheap prefilter.
 
     One of a rule's trigger words must occur, and its ``PATTERN``, if it has one, must match.
     Report-only rules (``REWRITES = False``) come first: they see the file as it was read.
     """
-    seen: dict[bytes, bool] = {}
+    present = _present_trigger_words(data, _anchored_words(tuple(rules)))
+    matched: dict[re.Pattern[bytes], bool] = {}  # rules may share a pattern (LM009, LM010)
     found: list[type[Rule]] = []
     for rule in rules:
-        for word in rule.TRIGGERS:
-            if word not in seen:
-                seen[word] = word in data
-            if seen[word]:
-                break
-        else:
+        if present.isdisjoint(rule.TRIGGERS):
             continue
-        if rule.PATTERN is None or rule.PATTERN.search(data):
+        pattern = rule.PATTERN
+        if pattern is not None and pattern not in matched:
+            matched[pattern] = pattern.search(data) is not None
+        if pattern is None or matched[pattern]:
             found.append(rule)
     return sorted(found, key=lambda rule: rule.REWRITES)
+
+
+@functools.lru_cache(maxsize=8)
+def _anchored_words(rules: tuple[type[Rule], ...]) -> dict[bytes, tuple[bytes, ...]]:
+    """The trigger words of ``rules`` by the first of :data:`TRIGGER_ANCHORS` each contains
+    (a word that contains none is its own anchor)."""
+    grouped: dict[bytes, list[bytes]] = {}
+    for word in dict.fromkeys(word for rule in rules for word in rule.TRIGGERS):
+        anchor = next((anchor for anchor in TRIGGER_ANCHORS if anchor in word), word)
+        grouped.setdefault(anchor, []).append(word)
+    return {anchor: tuple(words) for anchor, words in grouped.items()}
+
+
+def _present_trigger_words(data: bytes, anchored: dict[bytes, tuple[bytes, ...]]) -> set[bytes]:
+    """The trigger words that occur in ``data``: a word can only occur where its anchor does."""
+    present: set[bytes] = set()
+    for anchor, words in anchored.items():
+        if anchor in data:
+            present.update(word for word in words if word == anchor or word in data)
+    return present
 
 
 _COOKIE_HINT = b"coding"
@@ -162,6 +189,34 @@ def _screen(
     return outcome, rules_here, skip
 
 
+def rules_to_parse(
+    data: bytes, path: str, rules: Sequence[type[Rule]] = ALL_RULES
+) -> list[type[Rule]]:
+    """The rules for which :func:`rewrite_source` hands ``data`` to libcst: those left after
+    every check it makes without libcst (empty: it does not parse the file at all)."""
+    _, rules_here, _ = _screen(data, path, rules)
+    if not rules_here:
+        return []
+    original_compiles, tree = check_source(data, path)
+    if _refused_as_too_deep(original_compiles, data):
+        return []
+    return admitted_by_tree(rules_here, tree)
+
+
+def admitted_by_tree(rules: Sequence[type[Rule]], tree: ast.Module | None) -> list[type[Rule]]:
+    """``rules`` less those the file's ``ast`` tree rules out (``NEEDS_*``); all of them
+    where the running Python could not parse the file."""
+    if tree is None:
+        return list(rules)
+    facts = TreeFacts(tree)
+    return [rule for rule in rules if facts.admit(rule)]
+
+
+def _refused_as_too_deep(original_compiles: bool | None, data: bytes) -> bool:
+    """Whether a file is too deeply nested to hand to libcst (see :func:`compiles`)."""
+    return original_compiles is None or (not original_compiles and too_deeply_nested(data))
+
+
 def rewrite_source(
     data: bytes, path: str, rules: Sequence[type[Rule]] = ALL_RULES
 ) -> SourceOutcome:
@@ -179,17 +234,16 @@ def rewrite_source(
     if not rules_here:
         return outcome
     original_compiles, tree = check_source(data, path)
-    if original_compiles is None or (not original_compiles and too_deeply_nested(data)):
+    if _refused_as_too_deep(original_compiles, data):
         outcome.error = (
             f"too deeply nested to rewrite (over {MAX_BRACKET_DEPTH} nested brackets or "
             f"a syntax tree over {MAX_TREE_DEPTH} levels deep)"
         )
         return outcome
-    if tree is not None:
-        facts = TreeFacts(tree)
-        rules_here = [rule for rule in rules_here if facts.admit(rule)]
-        if not rules_here:
-            return outcome
+    assert original_compiles is not None  # (None is refused as too deep)
+    rules_here = admitted_by_tree(rules_here, tree)
+    if not rules_here:
+        return outcome
     context = CodemodContext(filename=path)
     statement_skip = skip if skip is not None and skip.lines else None
 
