@@ -54,8 +54,10 @@ README_SECTION = f"""
 ## Speed of `loadermig rewrite`
 
 `benchmarks/bench_codemod.py TREE` compares `loadermig rewrite --dry-run` on a tree with the
-time it takes just to find and read the tree's files (the I/O floor) and with libcst's parse of
-the files that contain something a rule looks for (the parse baseline), and reports the peak
+time it takes just to find and read the tree's files (the I/O floor), with everything the
+rewrite does before libcst sees a file (the checks without libcst), with libcst's parse of the
+files that contain something a rule looks for (the parse baseline), and with libcst's parse
+plus the metadata every rule needs, once per file (the libcst floor), and reports the peak
 memory of each run.
 
 ```
