@@ -51,7 +51,6 @@ def _nested_blocks(depth: int) -> bytes:
 
 
 PARENS_150 = b"DEEP = " + b"(" * 150 + b"1" + b")" * 150 + b"\n"
-LINK_REASON = "(broken symbolic link|symbolic link loop|too many levels of symbolic links)"
 
 
 @dataclass(frozen=True)
@@ -124,9 +123,9 @@ CASES = [
         reason="too deeply nested.*",
     ),
     Case("deep_blocks.py", GOOD + _nested_blocks(101), reason="cannot parse: .*"),
-    Case("loop_a.py", link="loop_b.py", reason=LINK_REASON),
-    Case("loop_b.py", link="loop_a.py", reason=LINK_REASON),
-    Case("self_loop.py", link="self_loop.py", reason=LINK_REASON),
+    Case("loop_a.py", link="loop_b.py", reason="symbolic link loop"),
+    Case("loop_b.py", link="loop_a.py", reason="symbolic link loop"),
+    Case("self_loop.py", link="self_loop.py", reason="symbolic link loop"),
     Case("dangling.py", link="nowhere.py", reason="broken symbolic link"),
     Case("unreadable.py", GOOD, reason="cannot read: Permission denied"),
     Case("locked", reason="cannot list directory: permission denied"),

@@ -176,6 +176,21 @@ def test_broken_symlinks_are_reported(tree: Path) -> None:
     ]
 
 
+def test_symlink_loops_are_reported_as_loops(tree: Path) -> None:
+    touch(tree, "proj/ok.py")
+    (tree / "proj/self.py").symlink_to(tree / "proj/self.py")
+    (tree / "proj/a.py").symlink_to(tree / "proj/b.py")
+    (tree / "proj/b.py").symlink_to(tree / "proj/a.py")
+    (tree / "explicit.py").symlink_to(tree / "explicit.py")
+    assert found("proj", "explicit.py") == [
+        "proj/a.py ! symbolic link loop",
+        "proj/b.py ! symbolic link loop",
+        "proj/ok.py",
+        "proj/self.py ! symbolic link loop",
+        "explicit.py ! symbolic link loop",
+    ]
+
+
 def test_a_missing_path_is_reported_and_the_rest_still_walked(tree: Path) -> None:
     touch(tree, "a.py")
     assert found("missing.py", "a.py", "missing_dir/x.py") == [

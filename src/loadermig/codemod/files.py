@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import stat
@@ -38,6 +39,7 @@ DEFAULT_EXCLUDED_DIRS = frozenset(
 """Directory names (or glob patterns on names) that a walk never enters."""
 
 BROKEN_LINK = "broken symbolic link"
+LINK_LOOP = "symbolic link loop"
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def discover(
         try:
             info = os.stat(path)
         except (OSError, ValueError) as error:
-            yield Discovered(path, BROKEN_LINK if os.path.islink(path) else _reason(error))
+            yield Discovered(path, _link_problem(error) if os.path.islink(path) else _reason(error))
             continue
         if stat.S_ISDIR(info.st_mode):
             if (info.st_dev, info.st_ino) not in visited:
@@ -200,7 +202,7 @@ def _walk(
             if is_file:
                 yield Discovered(Path(entry.path))
             elif entry.is_symlink():
-                yield Discovered(Path(entry.path), BROKEN_LINK)
+                yield Discovered(Path(entry.path), _link_problem(_stat_error(entry.path)))
             else:
                 yield Discovered(Path(entry.path), "not a regular file")
 
@@ -223,6 +225,22 @@ def _name_matcher(patterns: Iterable[str]) -> Callable[[str], bool]:
     names = set(patterns)
     globs = [name for name in names if any(char in name for char in "*?[")]
     return lambda name: name in names or any(fnmatchcase(name, glob) for glob in globs)
+
+
+def _stat_error(path: str) -> OSError | None:
+    """What following ``path`` fails with (None: nothing)."""
+    try:
+        os.stat(path)
+    except OSError as error:
+        return error
+    return None
+
+
+def _link_problem(error: OSError | ValueError | None) -> str:
+    """Why a symbolic link whose target could not be looked at leads nowhere."""
+    if isinstance(error, OSError) and error.errno == errno.ELOOP:
+        return LINK_LOOP
+    return BROKEN_LINK
 
 
 def _reason(error: OSError | ValueError) -> str:
