@@ -24,7 +24,9 @@ file (so the floor is the file cache, not the disk):
   includes the interpreter's start-up and libcst's import (shown as its own row, on an empty
   directory);
 * the same rewrite on the first half of the files (a tree of links to them), to compare its
-  peak memory with the whole tree's.
+  peak memory with the whole tree's;
+* the I/O floor and the rewrite on only the files the prefilter settles without parsing (a
+  tree of links to them): what a tree without legacy code costs, against reading it.
 
 Peak memory is the largest resident set size of any one process of a run: what
 ``getrusage(RUSAGE_CHILDREN)`` says in a process started for that run alone, or, where larger,
@@ -144,6 +146,12 @@ def measure(tree: str, repeat: int, *, quick: bool) -> list[Run]:
             runs.append(
                 with_files(median_run(label, repeat, [*REWRITE, "-j", str(jobs), tree]), files)
             )
+    with tempfile.TemporaryDirectory() as settled:
+        count = link_files(tree, settled, settled_files(tree))
+        label = "I/O floor, only the files the prefilter settles"
+        runs.append(median_run(label, repeat, [*SELF, "floor", settled]))
+        label = "`rewrite --dry-run`, only the files the prefilter settles"
+        runs.append(with_files(median_run(label, repeat, [*REWRITE, settled]), count))
     with tempfile.TemporaryDirectory() as half:
         count = link_first_half(tree, half)
         label = "`rewrite --dry-run`, first half of the files"
@@ -407,16 +415,30 @@ def warm(tree: str) -> None:
 
 def link_first_half(tree: str, directory: str) -> int:
     """Links in ``directory`` to the first half of ``tree``'s files; how many."""
-    from loadermig.codemod.files import discover
+    paths = _tree_files(tree)
+    return link_files(tree, directory, paths[: len(paths) // 2])
 
-    paths = [found.path for found in discover([tree]) if found.error is None]
-    half = paths[: len(paths) // 2]
-    for path in half:
+
+def settled_files(tree: str) -> list[Path]:
+    """The files of ``tree`` that the rewrite settles without parsing them."""
+    from loadermig.codemod.source import settled_without_parsing
+
+    return [
+        path
+        for path in _tree_files(tree)
+        if settled_without_parsing(path.read_bytes(), os.fspath(path)) is not None
+    ]
+
+
+def link_files(tree: str, directory: str, paths: list[Path]) -> int:
+    """Links in ``directory`` to ``paths`` (files of ``tree``, at the same relative places);
+    how many."""
+    for path in paths:
         link = Path(directory) / os.path.relpath(path, tree)
         link.parent.mkdir(parents=True, exist_ok=True)
         if not link.exists():
             link.symlink_to(path)
-    return len(half)
+    return len(paths)
 
 
 def has_jobs_option() -> bool:

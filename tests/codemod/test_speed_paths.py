@@ -288,6 +288,8 @@ def test_benchmark_script_runs_on_a_tiny_tree(tmp_path: Path) -> None:
     assert "| libcst floor: parse + metadata, files that reach libcst | 1 |" in result.stdout
     assert "| libcst floor: parse + metadata, files the rewrite changes | 1 |" in result.stdout
     assert "| `rewrite --dry-run`, first half of the files | 1 |" in result.stdout
+    assert "| I/O floor, only the files the prefilter settles | 1 |" in result.stdout
+    assert "| `rewrite --dry-run`, only the files the prefilter settles | 1 |" in result.stdout
     updated = readme.read_text()
     assert updated.startswith("intro\n<!-- bench_shim:start -->\n<!-- bench_shim:end -->\nend\n")
     assert "## Speed of `loadermig rewrite`" in updated
