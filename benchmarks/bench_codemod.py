@@ -31,7 +31,10 @@ file (so the floor is the file cache, not the disk):
 Peak memory is the largest resident set size of any one process of a run: what
 ``getrusage(RUSAGE_CHILDREN)`` says in a process started for that run alone, or, where larger,
 the ``VmHWM`` that /proc showed for the run's processes (worker processes started by a fork
-server are never waited for by the run). Times are the median of ``--repeat`` runs.
+server are never waited for by the run). Times are the fastest of ``--repeat`` runs, as
+``timeit`` advises: a slower run was disturbed (by other processes, or a file cache that
+something else emptied), not a slower program; the I/O floor especially varies by 2x between
+runs otherwise.
 """
 
 from __future__ import annotations
@@ -41,7 +44,6 @@ import json
 import os
 import platform
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -85,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Measure and print the table (and write it into a README when asked)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("tree", help="directory to measure on")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per row (median)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per row (the fastest counts)")
     parser.add_argument("--quick", action="store_true", help="one run per row, no -j series")
     parser.add_argument("--readme", metavar="FILE", help="put the table into FILE")
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -105,20 +107,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def measure(tree: str, repeat: int, *, quick: bool) -> list[Run]:
     """Every row of the table."""
-    floor = median_run("I/O floor: discover + read", repeat, [*SELF, "floor", tree])
+    floor = fastest_run("I/O floor: discover + read", repeat, [*SELF, "floor", tree])
     runs = [floor]
     runs.append(
-        median_run("parse baseline: libcst, prefiltered files", repeat, [*SELF, "parse", tree])
+        fastest_run("parse baseline: libcst, prefiltered files", repeat, [*SELF, "parse", tree])
     )
     runs.append(
-        median_run(
+        fastest_run(
             "checks without libcst: discover + read + prefilter + `ast`",
             repeat,
             [*SELF, "screen", tree],
         )
     )
     runs.append(
-        median_run(
+        fastest_run(
             "libcst floor: parse + metadata, files that reach libcst",
             repeat,
             [*SELF, "analyse", tree],
@@ -128,37 +130,37 @@ def measure(tree: str, repeat: int, *, quick: bool) -> list[Run]:
         changed.write("\n".join(changed_files(tree)))
         changed.flush()
         runs.append(
-            median_run(
+            fastest_run(
                 "libcst floor: parse + metadata, files the rewrite changes",
                 repeat,
                 [*SELF, "analyse", tree, changed.name],
             )
         )
     with tempfile.TemporaryDirectory() as empty:
-        start = median_run("`rewrite --dry-run`, empty directory", repeat, [*REWRITE, empty])
+        start = fastest_run("`rewrite --dry-run`, empty directory", repeat, [*REWRITE, empty])
     start.files = 0
     runs.append(start)
     files = floor.files
-    runs.append(with_files(median_run("`rewrite --dry-run`", repeat, [*REWRITE, tree]), files))
+    runs.append(with_files(fastest_run("`rewrite --dry-run`", repeat, [*REWRITE, tree]), files))
     if not quick and has_jobs_option():
         for jobs in range(1, (os.cpu_count() or 1) + 1):
             label = f"`rewrite --dry-run -j {jobs}`"
             runs.append(
-                with_files(median_run(label, repeat, [*REWRITE, "-j", str(jobs), tree]), files)
+                with_files(fastest_run(label, repeat, [*REWRITE, "-j", str(jobs), tree]), files)
             )
     with tempfile.TemporaryDirectory() as settled:
         count = link_files(tree, settled, settled_files(tree))
         label = "I/O floor, only the files the prefilter settles"
-        runs.append(median_run(label, repeat, [*SELF, "floor", settled]))
+        runs.append(fastest_run(label, repeat, [*SELF, "floor", settled]))
         label = "`rewrite --dry-run`, only the files the prefilter settles"
-        runs.append(with_files(median_run(label, repeat, [*REWRITE, settled]), count))
+        runs.append(with_files(fastest_run(label, repeat, [*REWRITE, settled]), count))
     with tempfile.TemporaryDirectory() as half:
         count = link_first_half(tree, half)
         label = "`rewrite --dry-run`, first half of the files"
-        runs.append(with_files(median_run(label, repeat, [*REWRITE, half]), count))
+        runs.append(with_files(fastest_run(label, repeat, [*REWRITE, half]), count))
         if not quick and has_jobs_option():
             label = "`rewrite --dry-run -j 1`, first half of the files"
-            runs.append(with_files(median_run(label, repeat, [*REWRITE, "-j", "1", half]), count))
+            runs.append(with_files(fastest_run(label, repeat, [*REWRITE, "-j", "1", half]), count))
     return runs
 
 
@@ -172,13 +174,14 @@ def with_files(run: Run, files: int) -> Run:
     return run
 
 
-def median_run(label: str, repeat: int, command: list[str]) -> Run:
-    """Run ``command`` ``repeat`` times, each measured in a process of its own."""
+def fastest_run(label: str, repeat: int, command: list[str]) -> Run:
+    """Run ``command`` ``repeat`` times, each measured in a process of its own; the fastest
+    time and the largest peak memory count."""
     samples = [measured(command) for _ in range(repeat)]
     return Run(
         label,
         samples[0]["files"],
-        statistics.median(sample["seconds"] for sample in samples),
+        min(sample["seconds"] for sample in samples),
         max(sample["peak_kib"] for sample in samples),
     )
 
