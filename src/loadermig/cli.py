@@ -6,7 +6,7 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -23,6 +23,7 @@ STDIN = "-"
 if TYPE_CHECKING:
     from .codemod.config import RunSettings
     from .codemod.engine import FileResult, Mode, Summary
+    from .codemod.files import Discovered
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -234,7 +235,14 @@ def run(command: str, mode: Mode, options: SharedOptions) -> int:
         raise click.UsageError(str(error)) from None
 
     try:
-        summary = _process_and_report(command, mode, options, settings, stdout_taken)
+        summary = _process_and_report(
+            command,
+            mode,
+            options,
+            settings,
+            stdout_taken=stdout_taken,
+            content_on_stdout=content_on_stdout,
+        )
     except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as shells expect
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -252,21 +260,37 @@ def run(command: str, mode: Mode, options: SharedOptions) -> int:
 
 
 def _process_and_report(
-    command: str, mode: Mode, options: SharedOptions, settings: RunSettings, stdout_taken: bool
+    command: str,
+    mode: Mode,
+    options: SharedOptions,
+    settings: RunSettings,
+    *,
+    stdout_taken: bool,
+    content_on_stdout: bool,
 ) -> Summary:
-    """Process the paths (or standard input), print as results come, then the report."""
+    """Process the paths (or standard input), print as results come, then the report.
+
+    ``content_on_stdout``: standard input's source goes back on stdout (rewritten or not).
+    """
     from .codemod.engine import Mode, Summary
+    from .codemod.files import discover
 
     from_stdin = options.paths == (STDIN,)
-    content_on_stdout = from_stdin and mode is Mode.WRITE
     fixed_label = "fixed" if mode is Mode.WRITE else "fixable"
     summary = Summary()
     keep_for_report = options.report_format != "text"
     reported: list[FileResult] = []  # for json/sarif: only files with something to say
     with _report_stream(options, stdout_taken) as text_out:
         stdin_data = sys.stdin.buffer.read() if from_stdin else None
-        progress = _progress(options, settings, from_stdin)
-        results = _results(options, settings, mode, stdin_data)
+        found: Iterable[Discovered] | None = None
+        progress = Progress(None, sys.stderr)
+        if not from_stdin:
+            globs = settings.exclude_globs
+            found = discover(options.paths, exclude_globs=globs, gitignore=True)
+            if _wants_progress_bar(options):
+                walked = list(found)  # walked once: its length is the bar's total
+                found, progress = walked, Progress(len(walked), sys.stderr)
+        results = _results(settings, mode, stdin_data, found, options.stdin_filename)
         try:
             with contextlib.closing(results):
                 for result in results:
@@ -304,22 +328,21 @@ def _process_and_report(
 
 
 def _results(
-    options: SharedOptions, settings: RunSettings, mode: Mode, stdin_data: bytes | None
+    settings: RunSettings,
+    mode: Mode,
+    stdin_data: bytes | None,
+    found: Iterable[Discovered] | None,
+    stdin_filename: str | None,
 ) -> Generator[FileResult, None, None]:
-    """The engine's results: one for standard input (``stdin_data``), else one per file."""
+    """The engine's results: one for standard input (``stdin_data``), else one per file
+    ``found``."""
     from .codemod import engine
 
     if stdin_data is not None:
-        shown = options.stdin_filename or "<stdin>"
+        shown = stdin_filename or "<stdin>"
         return (engine.process_bytes(stdin_data, shown, mode, settings.rules) for _ in (1,))
-    return engine.process_paths(
-        options.paths,
-        mode,
-        settings.rules,
-        jobs=settings.jobs,
-        exclude_globs=settings.exclude_globs,
-        gitignore=True,
-    )
+    assert found is not None
+    return engine.process_discovered(found, mode, settings.rules, jobs=settings.jobs)
 
 
 def _emit(result: FileResult, options: SharedOptions, text_out: IO[str], fixed_label: str) -> None:
@@ -370,15 +393,10 @@ def _report_stream(options: SharedOptions, stdout_taken: bool) -> Iterator[IO[st
         yield sys.stderr if stdout_taken else sys.stdout
 
 
-def _progress(options: SharedOptions, settings: RunSettings, from_stdin: bool) -> Progress:
-    """A progress bar on stderr when it is a terminal (and not asked to be quiet)."""
-    from .codemod import engine
-
+def _wants_progress_bar(options: SharedOptions) -> bool:
+    """Whether to draw a progress bar: stderr is a terminal and nobody asked for quiet."""
     stream = sys.stderr
-    if options.quiet or from_stdin or not stream.isatty() or os.environ.get("TERM") == "dumb":
-        return Progress(None, stream)
-    total = engine.count_files(options.paths, exclude_globs=settings.exclude_globs, gitignore=True)
-    return Progress(total, stream)
+    return not options.quiet and stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
 @main.command(

@@ -604,18 +604,18 @@ def test_a_20_mb_module_is_only_parsed_when_a_rule_could_apply(
     (tmp_path / "big_legacy.py").write_bytes(GOOD + blob)
     submitted: list[str] = []
     examined: list[str] = []
-    real_submit, real_compiles = workers.WorkerPool.submit, source.compiles
+    real_submit, real_check = workers.WorkerPool.submit, source.check_source
 
     def submit(pool: workers.WorkerPool, job: workers.Job, rules: Any) -> Any:
         submitted.append(job.shown)
         return real_submit(pool, job, rules)
 
-    def compiles(data: bytes, path: str) -> bool | None:
+    def check_source(data: bytes, path: str) -> Any:
         examined.append(path)
-        return real_compiles(data, path)
+        return real_check(data, path)
 
     monkeypatch.setattr(workers.WorkerPool, "submit", submit)
-    monkeypatch.setattr(source, "compiles", compiles)
+    monkeypatch.setattr(source, "check_source", check_source)
     result = invoke(tmp_path, ["rewrite", "-j", "2", "."])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "big_legacy.py").read_bytes() == EXPECTED + blob

@@ -293,6 +293,29 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
     assert "\r" not in result.stderr and "[#" not in result.stderr
 
 
+def test_with_a_bar_the_tree_is_walked_once_and_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import loadermig.cli
+    from loadermig.codemod import files
+
+    make(tmp_path, {**{f"m{n}.py": MODERN for n in range(4)}, "old.py": PYLOADER})
+    walks: list[object] = []
+    real_discover = files.discover
+
+    def discover(*args: object, **kwargs: object) -> object:
+        walks.append(args)
+        return real_discover(*args, **kwargs)
+
+    monkeypatch.setattr(files, "discover", discover)
+    monkeypatch.setattr(loadermig.cli, "_wants_progress_bar", lambda options: True)
+    result = invoke(tmp_path, "scan", ".")
+    assert result.exit_code == 1, result.output
+    assert "] 5/5 files" in result.stderr
+    assert "old.py:" in result.stdout
+    assert len(walks) == 1
+
+
 class FakeTerminal(io.StringIO):
     def isatty(self) -> bool:
         return True

@@ -45,6 +45,13 @@ def _crash_env() -> dict[str, str]:
     return _env(PYTHONPATH=path, LOADERMIG_TEST_CRASH="1")
 
 
+def _run_crashing(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``loadermig ARGS`` in ``cwd``, its workers crashing on the files marked to crash."""
+    return subprocess.run(
+        cli(*args), cwd=cwd, env=_crash_env(), capture_output=True, text=True, timeout=TIMEOUT
+    )
+
+
 def _crashing(how: str) -> bytes:
     return GOOD + f"# CRASH_HERE:{how}\n".encode()
 
@@ -80,14 +87,7 @@ def crash_run(
 ) -> tuple[Path, subprocess.CompletedProcess[str]]:
     root = tmp_path_factory.mktemp("crashes")
     _tree(root, CRASH_TREE_SIZE, CRASH_AT)
-    done = subprocess.run(
-        cli("rewrite", "-j", "2", "."),
-        cwd=root,
-        env=_crash_env(),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
+    done = _run_crashing(root, "rewrite", "-j", "2", ".")
     return root, done
 
 
@@ -122,14 +122,7 @@ def test_every_other_file_is_rewritten_and_reported_in_order(
 
 def test_a_worker_crash_during_scan_costs_only_its_file(tmp_path: Path) -> None:
     names = _tree(tmp_path, 3, {1: "abort"})
-    done = subprocess.run(
-        cli("scan", "-j", "2", "."),
-        cwd=tmp_path,
-        env=_crash_env(),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
+    done = _run_crashing(tmp_path, "scan", "-j", "2", ".")
     assert done.returncode == 3, done.stderr
     [said] = lines(done.stderr)
     assert re.fullmatch(rf"m001\.py: error: {CRASHES['abort']}", said), said

@@ -97,6 +97,18 @@ def process_paths(
     half-written.
     """
     found = discover(paths, exclude_globs=exclude_globs, gitignore=gitignore)
+    return process_discovered(found, mode, rules, jobs=jobs)
+
+
+def process_discovered(
+    found: Iterable[Discovered],
+    mode: Mode,
+    rules: Sequence[type[Rule]] = ALL_RULES,
+    *,
+    jobs: int = 1,
+) -> Generator[FileResult, None, None]:
+    """:func:`process_paths` for files already discovered (``loadermig.codemod.files.discover``):
+    a caller that needs their number first walks the tree only once."""
     pending = (_read(item) for item in found)
     if jobs > 1:
         outcomes = parallel_outcomes(pending, rules, jobs)
@@ -135,30 +147,22 @@ def process_bytes(data: bytes, shown: str, mode: Mode, rules: Sequence[type[Rule
     diff names ``shown`` on both sides.
     """
     outcome = rewrite_source_safely(data, shown, rules)
-    result = _result_of(shown, outcome)
-    if outcome.error is None and outcome.rewritten is not None and outcome.changed:
-        result.changed = True
-        result.original, result.rewritten = data, outcome.rewritten
-        if mode is Mode.DIFF:
-            result.diff = unified_diff(data, outcome.rewritten, shown)
+    result = _result_of(shown, data, outcome)
+    if result.rewritten is not None and mode is Mode.DIFF:
+        result.diff = unified_diff(data, result.rewritten, shown)
     return result
 
 
-def _result_of(shown: str, outcome: SourceOutcome) -> FileResult:
-    """A file's result before anything is written: its findings, error and skips."""
-    skipped = getattr(outcome, "skipped", 0)
-    return FileResult(shown, findings=outcome.findings, error=outcome.error, skipped=skipped)
-
-
-def count_files(
-    paths: Iterable[str | os.PathLike[str]],
-    *,
-    exclude_globs: Iterable[ExcludeGlob] = (),
-    gitignore: bool = False,
-) -> int:
-    """How many results :func:`process_paths` will yield at most (for a progress bar)."""
-    globs = tuple(exclude_globs)
-    return sum(1 for _ in discover(paths, exclude_globs=globs, gitignore=gitignore))
+def _result_of(shown: str, data: bytes, outcome: SourceOutcome) -> FileResult:
+    """A file's result before anything is written: findings, error, skips, and the old and
+    new content when the rewrite changes it."""
+    result = FileResult(
+        shown, findings=outcome.findings, error=outcome.error, skipped=outcome.skipped
+    )
+    if outcome.error is None and outcome.rewritten is not None and outcome.changed:
+        result.changed = True
+        result.original, result.rewritten = data, outcome.rewritten
+    return result
 
 
 def finish_file(
@@ -166,17 +170,15 @@ def finish_file(
 ) -> FileResult:
     """Turn the rules' outcome for the file ``path`` (read as ``data``) into its result:
     write it back atomically, or render the diff, or only tell."""
-    result = _result_of(shown, outcome)
-    if outcome.error is not None or outcome.rewritten is None or not outcome.changed:
+    result = _result_of(shown, data, outcome)
+    if result.rewritten is None:  # unchanged
         return result
-    result.changed = True
-    result.original, result.rewritten = data, outcome.rewritten
     if mode is Mode.DIFF:
         # git apply and patch refuse paths through symbolic links: name the real file.
-        result.diff = unified_diff(data, outcome.rewritten, patch_path(path))
+        result.diff = unified_diff(data, result.rewritten, patch_path(path))
     elif mode is Mode.WRITE:
         try:
-            write_atomic(path, outcome.rewritten, expected=data)
+            write_atomic(path, result.rewritten, expected=data)
         except ChangedOnDiskError:
             _not_written(result, "changed on disk while it was being rewritten; left as it is")
         except OSError as error:

@@ -194,13 +194,26 @@ def rules_to_parse(
 ) -> list[type[Rule]]:
     """The rules for which :func:`rewrite_source` hands ``data`` to libcst: those left after
     every check it makes without libcst (empty: it does not parse the file at all)."""
-    _, rules_here, _ = _screen(data, path, rules)
+    return _before_libcst(data, path, rules)[1]
+
+
+def _before_libcst(
+    data: bytes, path: str, rules: Sequence[type[Rule]]
+) -> tuple[SourceOutcome, list[type[Rule]], SkipComments | None, bool]:
+    """Every check made before libcst: the outcome so far, the rules libcst must run (none
+    when the outcome is final), the skip comments, and whether the running Python compiles
+    the file."""
+    outcome, rules_here, skip = _screen(data, path, rules)
     if not rules_here:
-        return []
+        return outcome, [], skip, False
     original_compiles, tree = check_source(data, path)
-    if _refused_as_too_deep(original_compiles, data):
-        return []
-    return admitted_by_tree(rules_here, tree)
+    if original_compiles is None or (not original_compiles and too_deeply_nested(data)):
+        outcome.error = (
+            f"too deeply nested to rewrite (over {MAX_BRACKET_DEPTH} nested brackets or "
+            f"a syntax tree over {MAX_TREE_DEPTH} levels deep)"
+        )
+        return outcome, [], skip, False
+    return outcome, admitted_by_tree(rules_here, tree), skip, original_compiles
 
 
 def admitted_by_tree(rules: Sequence[type[Rule]], tree: ast.Module | None) -> list[type[Rule]]:
@@ -210,11 +223,6 @@ def admitted_by_tree(rules: Sequence[type[Rule]], tree: ast.Module | None) -> li
         return list(rules)
     facts = TreeFacts(tree)
     return [rule for rule in rules if facts.admit(rule)]
-
-
-def _refused_as_too_deep(original_compiles: bool | None, data: bytes) -> bool:
-    """Whether a file is too deeply nested to hand to libcst (see :func:`compiles`)."""
-    return original_compiles is None or (not original_compiles and too_deeply_nested(data))
 
 
 def rewrite_source(
@@ -230,18 +238,7 @@ def rewrite_source(
     kept byte for byte (libcst's own round trip is not always exact). A result that no longer
     compiles is refused with an error instead of being returned.
     """
-    outcome, rules_here, skip = _screen(data, path, rules)
-    if not rules_here:
-        return outcome
-    original_compiles, tree = check_source(data, path)
-    if _refused_as_too_deep(original_compiles, data):
-        outcome.error = (
-            f"too deeply nested to rewrite (over {MAX_BRACKET_DEPTH} nested brackets or "
-            f"a syntax tree over {MAX_TREE_DEPTH} levels deep)"
-        )
-        return outcome
-    assert original_compiles is not None  # (None is refused as too deep)
-    rules_here = admitted_by_tree(rules_here, tree)
+    outcome, rules_here, skip, original_compiles = _before_libcst(data, path, rules)
     if not rules_here:
         return outcome
     context = CodemodContext(filename=path)
@@ -316,18 +313,14 @@ def skip_comments(data: bytes) -> SkipComments:
     return SkipComments(tuple(whole_file), lines)
 
 
-def compiles(data: bytes, path: str) -> bool | None:
-    """Whether the running interpreter compiles ``data``; None when it is too deep to rewrite.
+def check_source(data: bytes, path: str) -> tuple[bool | None, ast.Module | None]:
+    """Whether the running interpreter compiles ``data`` (None when it is too deep to
+    rewrite), and the ``ast`` tree where it parses.
 
     A SyntaxError may only mean newer syntax than this interpreter's, which libcst may still
     parse. Syntax trees deeper than ``MAX_TREE_DEPTH`` (long operator chains, generated code)
     are refused on every Python: libcst's time grows much faster than linearly on them.
     """
-    return check_source(data, path)[0]
-
-
-def check_source(data: bytes, path: str) -> tuple[bool | None, ast.Module | None]:
-    """What :func:`compiles` says, and the ``ast`` tree where the running interpreter parses."""
     tree = None
     try:
         tree = ast.parse(data, path)

@@ -24,7 +24,7 @@ from ._shared import (
     SkipComments,
 )
 
-__all__ = ["FINDINGS_KEY", "SHARED_KEY", "Rule", "SharedTree", "SkipComments"]
+__all__ = ["FINDINGS_KEY", "SHARED_KEY", "Rule", "SharedTree", "SkipComments", "code", "dotted"]
 
 _NAMES_A_RELEASE = re.compile(r"\b3\.1\d\b(?!-)")  # "3.12", not the "3.11" of "3.4-3.11"
 
@@ -173,3 +173,19 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
     def refers_to(self, node: cst.CSTNode, *names: str) -> bool:
         """Whether ``node`` refers to one of the fully qualified ``names``."""
         return not self.qualified_names(node).isdisjoint(names)
+
+
+def code(node: cst.CSTNode) -> str:
+    """``node`` as (stripped) source code."""
+    return cst.Module([]).code_for_node(node).strip()
+
+
+def dotted(node: cst.CSTNode) -> bool:
+    """Whether ``node`` is a name or a chain of attributes on a name.
+
+    libcst gives ``pkgutil.get_loader(x).attr`` the qualified name of the function called;
+    only plain dotted names are references to an API.
+    """
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return isinstance(node, cst.Name)

@@ -45,6 +45,12 @@ GET_FILENAME = (
 )
 
 
+def legacy_names(legacy: str) -> tuple[str, str]:
+    """The qualified names of the legacy ABC ``legacy`` (``PyLoader``): importlib's and
+    loadermig's backport."""
+    return (f"importlib.abc.{legacy}", f"loadermig.shim.compat.{legacy}")
+
+
 def walk(node: cst.CSTNode, *, nested: bool = True) -> Iterator[cst.CSTNode]:
     """``node`` and everything below it, in source order (``nested=False``: not into defs)."""
     yield node
@@ -334,7 +340,7 @@ class LegacyBaseRule(Rule):
     @property
     def legacy_names(self) -> tuple[str, str]:
         """The qualified names of the legacy ABC: importlib's and loadermig's backport."""
-        return (f"importlib.abc.{self.LEGACY}", f"loadermig.shim.compat.{self.LEGACY}")
+        return legacy_names(self.LEGACY)
 
     # -- finding the classes -------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from ._base import Rule
+from ._base import Rule, dotted
 
 #: Every spelling of an import statement binding ``imp`` has ``imp`` between one of `` ,\t\n``
 #: before and one of `` ,;\t\r\n#\`` after (``import imp``, ``import os,imp``, ``from  imp
@@ -66,7 +66,7 @@ class ImpUse:
 
 def imp_use(rule: Rule, node: cst.CSTNode) -> ImpUse | None:
     """What ``node``, a name or dotted name, means from ``imp`` (None: nothing from ``imp``)."""
-    if not _dotted(node):
+    if not dotted(node):
         return None  # e.g. `imp.reload(m).x`, whose qualified name is imp.reload
     found = rule.get_metadata(QualifiedNameProvider, node, set())
     from_imp = sorted(
@@ -82,18 +82,6 @@ def imp_use(rule: Rule, node: cst.CSTNode) -> ImpUse | None:
         if q.name not in from_imp or q.source is not QualifiedNameSource.IMPORT
     )
     return ImpUse(tuple(from_imp), certain=len(found) == 1, others=tuple(dict.fromkeys(others)))
-
-
-def _dotted(node: cst.CSTNode) -> bool:
-    """Whether ``node`` is a name or a chain of attributes on a name."""
-    while isinstance(node, cst.Attribute):
-        node = node.value
-    return isinstance(node, cst.Name)
-
-
-def code(node: cst.CSTNode) -> str:
-    """``node`` as (stripped) source code."""
-    return cst.Module([]).code_for_node(node).strip()
 
 
 class ImpRule(Rule):

@@ -34,7 +34,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from ._base import Rule
+from ._base import Rule, code, dotted
 from ._classes import assigned_value, referents
 
 
@@ -71,11 +71,6 @@ class Legacy:
         return f"{self.name} {'is' if self.scheduled else 'was'} {self.status}"
 
 
-def code(node: cst.CSTNode) -> str:
-    """``node`` as (stripped) source code."""
-    return cst.Module([]).code_for_node(node).strip()
-
-
 def brief(node: cst.BaseExpression) -> str:
     """``node`` as short one-line code for a message: arguments and subscripts elided."""
     if isinstance(node, cst.Name):
@@ -90,44 +85,11 @@ def brief(node: cst.BaseExpression) -> str:
     return text if len(text) <= 40 else "(...)"
 
 
-def dotted(node: cst.CSTNode) -> bool:
-    """Whether ``node`` is a name or a chain of attributes on a name.
-
-    libcst gives ``pkgutil.get_loader(x).attr`` the qualified name of the function called;
-    only plain dotted names are references to an API.
-    """
-    while isinstance(node, cst.Attribute):
-        node = node.value
-    return isinstance(node, cst.Name)
-
-
 class ReportOnlyRule(Rule):
     """A rule that only reports: it never changes the tree."""
 
     REWRITES = False
-    METADATA_DEPENDENCIES = (
-        *Rule.METADATA_DEPENDENCIES,
-        ScopeProvider,
-        ParentNodeProvider,
-    )
-
-    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        """``node``'s parent in the tree (None for the module)."""
-        found: cst.CSTNode | None = self.get_metadata(ParentNodeProvider, node, None)
-        return found
-
-    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-        """``node``'s parent, its parent, and so on up to the module."""
-        current = self.parent(node)
-        while current is not None:
-            yield current
-            current = self.parent(current)
-
-    def owning_class(self, function: cst.FunctionDef) -> cst.ClassDef | None:
-        """The class whose body defines ``function`` directly (None: not a method)."""
-        block = self.parent(function)
-        owner = self.parent(block) if isinstance(block, cst.IndentedBlock) else None
-        return owner if isinstance(owner, cst.ClassDef) else None
+    METADATA_DEPENDENCIES = (*Rule.METADATA_DEPENDENCIES, ScopeProvider)
 
 
 class RemovedNamesRule(ReportOnlyRule):
@@ -212,6 +174,26 @@ class MethodCallsRule(ReportOnlyRule):
     #: Classes from elsewhere whose methods of these names are another API, not the legacy
     #: one (``modulefinder.ModuleFinder.load_module``), by qualified name.
     UNAFFECTED: ClassVar[frozenset[str]] = frozenset()
+    # Parents: which class a method or a call is in (names alone do not need them).
+    METADATA_DEPENDENCIES = (*ReportOnlyRule.METADATA_DEPENDENCIES, ParentNodeProvider)
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        """``node``'s parent in the tree (None for the module)."""
+        found: cst.CSTNode | None = self.get_metadata(ParentNodeProvider, node, None)
+        return found
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        """``node``'s parent, its parent, and so on up to the module."""
+        current = self.parent(node)
+        while current is not None:
+            yield current
+            current = self.parent(current)
+
+    def owning_class(self, function: cst.FunctionDef) -> cst.ClassDef | None:
+        """The class whose body defines ``function`` directly (None: not a method)."""
+        block = self.parent(function)
+        owner = self.parent(block) if isinstance(block, cst.IndentedBlock) else None
+        return owner if isinstance(owner, cst.ClassDef) else None
 
     def visit_Call(self, node: cst.Call) -> None:
         """Report a call of one of the methods unless it reaches code of this file."""

@@ -176,18 +176,6 @@ def _has_attribute_hooks(cls: type) -> bool:
     )
 
 
-def _once(compute: Callable[[], LineMap]) -> Callable[[], LineMap]:
-    """``compute``, called the first time only."""
-    found: list[LineMap] = []
-
-    def cached() -> LineMap:
-        if not found:
-            found.append(compute())
-        return found[0]
-
-    return cached
-
-
 def statement_span(
     node: cst.CSTNode, position: Callable[[cst.CSTNode], CodeRange]
 ) -> tuple[int, int]:
@@ -267,7 +255,8 @@ class SharedTreeCommand(Codemod):
         self._plain_attributes = self._plain and not _has_attribute_hooks(type(self))
 
     def skip_lines(self, skip: SkipComments) -> Collection[int]:
-        """The lines of trailing skip comments that apply here."""
+        """The lines of trailing skip comments that apply here: all of them (so an import
+        statement marked for any rule stays as it is); a rule takes only its own."""
         return skip.lines
 
     def transform_module(self, tree: cst.Module) -> cst.Module:
@@ -299,7 +288,7 @@ class SharedTreeCommand(Codemod):
         shared = self.context.scratch.get(SHARED_KEY)
         if isinstance(shared, SharedTree):
             if tree is not shared.module:
-                self._line_map = _once(lambda: shared.line_map_for(tree))
+                self._line_map = functools.cache(lambda: shared.line_map_for(tree))
             elif shared.changed:
                 self._line_map = shared.line_map
             lines = self.skip_lines(shared.skip) if shared.skip is not None else ()
@@ -374,10 +363,6 @@ class _Imports(SharedTreeCommand):
 
     # (typed as RemoveImportsVisitor types its own: a one-provider tuple)
     METADATA_DEPENDENCIES: ClassVar[tuple[ProviderT]] = (PositionProvider,)
-
-    def skip_lines(self, skip: SkipComments) -> Collection[int]:
-        """Every skip comment: an import statement marked for any rule stays as it is."""
-        return skip.lines
 
 
 class _AddImports(_Imports, AddImportsVisitor):

@@ -21,7 +21,7 @@ from typing import Union
 import libcst as cst
 from libcst.metadata import ImportAssignment, PositionProvider, ScopeProvider
 
-from ._base import Rule
+from ._base import Rule, code
 
 ABC = "importlib.abc."
 SOURCE_LOADER = ABC + "SourceLoader"
@@ -179,12 +179,12 @@ class CompatImportRule(Rule):
                     "has, so the except clause can still run; collapse it by hand"
                 )
             return (
-                f"the try also runs `{_code(binding.statement)}`; move that out of the "
+                f"the try also runs `{code(binding.statement)}`; move that out of the "
                 "try/except, then rerun"
             )
         for binding in in_handler:
             if binding.target not in PY_LOADERS | ALWAYS_THERE:
-                return f"the except clause also runs `{_code(binding.statement)}`; {_DECIDE}"
+                return f"the except clause also runs `{code(binding.statement)}`; {_DECIDE}"
         source = {b.name for b in in_try if b.target == SOURCE_LOADER}
         fallback = {b.name for b in in_handler if b.target in PY_LOADERS}
         if source != fallback:
@@ -207,7 +207,7 @@ class CompatImportRule(Rule):
         for element in elements:
             names = self.qualified_names(element)
             if not names or not names <= CAUGHT:
-                return _code(element)
+                return code(element)
         return None
 
     def _all_bindings(self, suite: cst.BaseSuite) -> list[Binding]:
@@ -235,7 +235,7 @@ class CompatImportRule(Rule):
             names = self.qualified_names(statement.value)
             target = next(iter(names)) if len(names) == 1 else None
             return [Binding(statement.targets[0].target.value, target, statement)]
-        raise Unsupported(f"`{_code(statement)}`")
+        raise Unsupported(f"`{code(statement)}`")
 
     def _imported(self, statement: cst.ImportFrom, alias: cst.ImportAlias) -> Binding:
         """What ``alias`` of a ``from ... import`` binds, by libcst's scope analysis."""
@@ -262,11 +262,6 @@ class CompatImportRule(Rule):
             out.append(statement)
             carried = list(self._footers.pop(id(statement), ()))
         return out, carried
-
-
-def _code(node: cst.CSTNode) -> str:
-    """``node`` as (stripped) source code."""
-    return cst.Module([]).code_for_node(node).strip()
 
 
 def _lines(suite: cst.BaseSuite) -> Sequence[cst.BaseStatement]:

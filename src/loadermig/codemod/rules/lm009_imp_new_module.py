@@ -16,7 +16,8 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from ._imp import REMOVED, ImpRule, ImpUse, code, imp_use
+from ._base import code
+from ._imp import REMOVED, ImpRule, ImpUse, imp_use
 
 NEW_MODULE = "imp.new_module"
 FIXED = f"imp.new_module(name) replaced by types.ModuleType(name), all it did ({REMOVED})"

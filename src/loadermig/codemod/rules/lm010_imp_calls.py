@@ -27,7 +27,8 @@ from typing import Union
 import libcst as cst
 from libcst.metadata import Assignment, ScopeProvider
 
-from ._imp import REMOVED, ImpRule, code, imp_use
+from ._base import code
+from ._imp import REMOVED, ImpRule, imp_use
 
 _SPEC = "importlib.util.spec_from_file_location(name, path"
 _EXEC = (

@@ -18,6 +18,7 @@ from typing import ClassVar
 
 import libcst as cst
 
+from ._classes import legacy_names
 from ._report_only import Legacy, MethodCallsRule
 
 _LOADERS = (
@@ -47,9 +48,7 @@ LOAD_MODULE = Legacy(
 )
 #: The legacy ABCs whose subclasses LM002/LM003 check (every load_module use included).
 _LEGACY_ABCS = frozenset(
-    f"{module}.{name}"
-    for module in ("importlib.abc", "loadermig.shim.compat")
-    for name in ("PyLoader", "PyPycLoader")
+    name for legacy in ("PyLoader", "PyPycLoader") for name in legacy_names(legacy)
 )
 
 
