@@ -622,3 +622,8 @@ def test_a_20_mb_module_is_only_parsed_when_a_rule_could_apply(
     assert (tmp_path / "big_plain.py").read_bytes() == plain
     assert submitted == ["big_legacy.py"]  # the other was settled without a worker ...
     assert "big_plain.py" not in examined  # ... and without parsing it here
+    # In one process the parsing is seen: only the file a rule could apply to is parsed.
+    (tmp_path / "big_legacy.py").write_bytes(GOOD + blob)
+    result = invoke(tmp_path, ["rewrite", "-j", "1", "."])
+    assert result.exit_code == 0, result.output
+    assert examined == ["big_legacy.py"]

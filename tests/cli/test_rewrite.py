@@ -15,7 +15,7 @@ from loadermig.cli import main
 from loadermig.codemod import engine, workers
 
 from ..conftest import FIXTURES
-from ._support import runner
+from ._support import invoke
 
 
 def _pairs_per_rule(count: int) -> list[Path]:
@@ -46,12 +46,7 @@ def make_tree(root: Path) -> dict[str, bytes]:
 
 
 def run(root: Path, *args: str) -> Result:
-    cwd = os.getcwd()
-    os.chdir(root)
-    try:
-        return runner().invoke(main, ["rewrite", *args], catch_exceptions=False)
-    finally:
-        os.chdir(cwd)
+    return invoke(root, ["rewrite", *args])
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

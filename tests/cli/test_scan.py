@@ -297,7 +297,7 @@ def test_with_a_bar_the_tree_is_walked_once_and_counted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import loadermig.cli
-    from loadermig.codemod import files
+    from loadermig.codemod import engine, files
 
     make(tmp_path, {**{f"m{n}.py": MODERN for n in range(4)}, "old.py": PYLOADER})
     walks: list[object] = []
@@ -308,6 +308,7 @@ def test_with_a_bar_the_tree_is_walked_once_and_counted(
         return real_discover(*args, **kwargs)
 
     monkeypatch.setattr(files, "discover", discover)
+    monkeypatch.setattr(engine, "discover", discover)
     monkeypatch.setattr(loadermig.cli, "_wants_progress_bar", lambda options: True)
     result = invoke(tmp_path, "scan", ".")
     assert result.exit_code == 1, result.output

@@ -35,7 +35,7 @@ from libcst.metadata import (
 )
 
 from ._base import Rule, code, dotted
-from ._classes import assigned_value, referents
+from ._classes import assigned_value, body_statements, referents
 
 
 @dataclass(frozen=True)
@@ -320,7 +320,7 @@ class MethodCallsRule(ReportOnlyRule):
 
 def _binds(rule: Rule, cls: cst.ClassDef, name: str) -> bool:
     """Whether the body of ``cls`` binds ``name`` (def, assignment, import...)."""
-    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+    body = body_statements(cls)
     if not body:
         return False
     scope = rule.get_metadata(ScopeProvider, body[0], None)
