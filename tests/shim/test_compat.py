@@ -503,6 +503,35 @@ def test_no_source_path_means_import_error() -> None:
     assert "lmc_missing" not in sys.modules
 
 
+@pytest.mark.parametrize("base", [MemoryPyLoader, MemoryPycLoader])
+def test_load_module_asks_get_code_before_is_package(base: type) -> None:
+    # The documented order (3.2 PyLoader.load_module: get_code, then get_filename, then
+    # is_package): a module without source is an ImportError, whatever is_package would do.
+    calls: list[str] = []
+
+    class Recording(base):  # type: ignore[misc, valid-type]
+        def get_code(self, fullname: str) -> Any:
+            calls.append("get_code")
+            return super().get_code(fullname)
+
+        def is_package(self, fullname: str) -> bool:
+            calls.append("is_package")
+            if fullname == "lmc_sourceless":
+                raise KeyError(fullname)  # cannot answer for a module it has no file of
+            return super().is_package(fullname)  # type: ignore[no-any-return]
+
+    loader = Recording({source_file("lmc_order"): b"X = 1\n"})
+    with strict():
+        with pytest.raises(ImportError):
+            loader.load_module("lmc_sourceless")
+        assert calls == ["get_code"]
+        assert "lmc_sourceless" not in sys.modules
+        calls.clear()
+        assert loader.load_module("lmc_order").X == 1
+    assert calls == ["get_code", "is_package"]
+    assert loader.reads.count(source_file("lmc_order")) == 1  # compiled once
+
+
 def complete_methods(base: type) -> dict[str, Any]:
     methods: dict[str, Any] = {
         "source_path": lambda self, fullname: None,

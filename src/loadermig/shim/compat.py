@@ -178,15 +178,29 @@ class PyLoader(importlib.abc.ExecutionLoader):
     def load_module(self, fullname: str) -> types.ModuleType:
         """Load (or reload into ``sys.modules[fullname]``) and return the module, PEP 302 style.
 
-        ``__file__`` comes from ``get_filename``; a package gets ``__path__`` =
-        ``[os.path.dirname(__file__)]`` as documented (CPython 3.2 actually split ``__file__``
-        on its own separator). Does not use CPython's deprecated ``_load_module_shim``.
+        In the documented order: ``get_code`` first (so a module without source raises
+        ImportError before anything else is asked), then ``get_filename`` for ``__file__``,
+        then ``is_package``; a package gets ``__path__`` = ``[os.path.dirname(__file__)]`` as
+        documented (CPython 3.2 actually split ``__file__`` on its own separator). The code is
+        compiled once. Does not use CPython's deprecated ``_load_module_shim``.
         """
+        code = self.get_code(fullname)
         spec = importlib.util.spec_from_loader(fullname, self)
         assert spec is not None  # spec_from_loader returns None only without a loader
         if spec.submodule_search_locations is not None and spec.origin is not None:
             spec.submodule_search_locations = [os.path.dirname(spec.origin)]
-        return load_module_via_exec(self, fullname, spec)  # type: ignore[no-any-return]
+        return load_module_via_exec(_CompiledCode(code), fullname, spec)  # type: ignore[no-any-return]
+
+
+class _CompiledCode:
+    """Executes code already compiled: ``load_module`` asks ``get_code`` only once."""
+
+    def __init__(self, code: types.CodeType) -> None:
+        self.code = code
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        """Execute the code in the module's namespace."""
+        exec(self.code, module.__dict__)
 
 
 _FLAGS_TIMESTAMP = bytes(4)  # pyc flags field: a timestamp-based pyc (PEP 552)
