@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from plugin_host.importer import LegacyDirImporter, PluginFinder
 
-from loadermig.shim import wrap_legacy_finder, wrap_modern, wrap_modern_finder
+from loadermig.shim import install, wrap_legacy_finder, wrap_modern, wrap_modern_finder
 from loadermig.shim.finders import (
     LegacyMetaPathFinderAdapter,
     LegacyPathEntryFinderAdapter,
@@ -202,3 +202,35 @@ def test_wrap_modern_reload_skips_attributes_the_module_refuses(tmp_path: Path) 
     assert module.N == 1
     assert not hasattr(module, "__file__")
     assert module.__spec__.origin == str(source)
+
+
+class NotALoaderFinder:
+    """CPython's own test mock shape: find_module returns something that is no loader."""
+
+    @staticmethod
+    def find_module(fullname: str, path: Any = None) -> Any:
+        return fullname, path
+
+
+def test_find_module_result_that_is_no_loader_goes_into_the_spec_as_is() -> None:
+    # CPython's fallback builds the spec around whatever it got (spec_from_loader).
+    spec = wrap_legacy_finder(NotALoaderFinder).find_spec("lm_notloader", ["p"])
+    assert spec is not None
+    assert spec.loader == ("lm_notloader", ["p"])
+
+
+@pytest.mark.parametrize("mode", [*(["fallback"] if sys.version_info < (3, 12) else []), "install"])
+def test_find_spec_and_find_loader_hand_back_a_non_loader_as_the_fallback_does(mode: str) -> None:
+    if mode == "install":
+        install()
+    sys.meta_path.insert(0, NotALoaderFinder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ImportWarning)
+        spec = importlib.util.find_spec("lm_notloader")
+        assert spec is not None
+        assert spec.loader == ("lm_notloader", None)
+        if sys.version_info < (3, 12):  # importlib.find_loader, with only this finder
+            warnings.simplefilter("ignore", DeprecationWarning)
+            sys.meta_path[:] = [NotALoaderFinder]
+            find_loader = importlib.find_loader  # type: ignore[attr-defined]
+            assert find_loader("lm_notloader") == ("lm_notloader", None)

@@ -116,7 +116,7 @@ def test_legacy_finder_inserted_ahead_of_the_watcher_is_adapted_at_once() -> Non
         sys.meta_path.insert(0, ahead)
         context = strict()
         try:
-            greet = importlib.import_module("plugins.greet")  # pkgutil.get_data needs a spec
+            greet = importlib.import_module("plugins.greet")
         finally:
             context.__exit__(None, None, None)
         assert greet.GREETING.startswith("Hello")

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from . import _adapter
 from ._adapter import Adapter
+from ._frames import BOOTSTRAP, BOOTSTRAP_EXTERNAL, import_system_copy, import_system_frame
 from .loaders import wrap_legacy, wrap_modern
 
 FinderKind = Literal["meta", "path"]
@@ -20,6 +21,7 @@ class LegacyMetaPathFinderAdapter(Adapter):
 
     __slots__ = ()
 
+    @import_system_frame(BOOTSTRAP)
     def find_spec(
         self, fullname: str, path: Sequence[str] | None = None, target: Any = None
     ) -> ModuleSpec | None:
@@ -30,7 +32,7 @@ class LegacyMetaPathFinderAdapter(Adapter):
         recorder = _adapter.recorder
         if recorder is not None:
             recorder("meta_path_finder", self._wrapped, fullname)
-        return _spec_for_legacy_loader(fullname, loader)
+        return _meta_path_spec(fullname, loader)
 
 
 class LegacyPathEntryFinderAdapter(Adapter):
@@ -38,6 +40,7 @@ class LegacyPathEntryFinderAdapter(Adapter):
 
     __slots__ = ()
 
+    @import_system_frame(BOOTSTRAP_EXTERNAL)
     def find_spec(self, fullname: str, target: Any = None) -> ModuleSpec | None:
         """Ask ``find_loader`` (namespace portions included) or ``find_module``."""
         finder = self._wrapped
@@ -49,7 +52,7 @@ class LegacyPathEntryFinderAdapter(Adapter):
         if recorder is not None and (loader is not None or portions):
             recorder("path_entry_finder", finder, fullname)
         if loader is not None:
-            return _spec_for_legacy_loader(fullname, loader)
+            return _path_entry_spec(fullname, loader)
         if portions:
             spec = ModuleSpec(fullname, None)
             spec.submodule_search_locations = list(portions)
@@ -63,10 +66,20 @@ def _spec_for_legacy_loader(fullname: str, loader: Any) -> ModuleSpec | None:
     # those methods anyway, only takes the loader's place. Asking the loader directly
     # avoids a forwarding lookup per method on every import.
     spec = importlib.util.spec_from_loader(fullname, loader)
+    if spec is None or not callable(getattr(loader, "load_module", None)):
+        # Not a PEP 302 loader (or already a PEP 451 one): the fallback put whatever
+        # find_module returned into the spec, and importlib.find_loader() hands it back.
+        return spec
     adapter = wrap_legacy(loader)
-    if spec is not None and adapter is not loader:
+    if adapter is not loader:
         spec.loader = adapter
     return spec
+
+
+# spec_from_loader calls the legacy loader's is_package/get_filename from this function: its
+# frames read as those of the import-system module that built the spec under the fallback.
+_meta_path_spec = import_system_copy(_spec_for_legacy_loader, BOOTSTRAP)
+_path_entry_spec = import_system_copy(_spec_for_legacy_loader, BOOTSTRAP_EXTERNAL)
 
 
 class ModernMetaPathFinderAdapter(Adapter):

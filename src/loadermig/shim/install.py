@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 import threading
+import zipimport
 from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 from types import TracebackType
 from typing import Any
 
 from ._adapter import Adapter
+from ._frames import BOOTSTRAP, BOOTSTRAP_EXTERNAL, import_system_frame
 from .finders import (
     LegacyMetaPathFinderAdapter,
     LegacyPathEntryFinderAdapter,
@@ -18,9 +20,16 @@ from .finders import (
 
 
 def _is_legacy_finder(finder: Any) -> bool:
-    return not callable(getattr(finder, "find_spec", None)) and (
-        callable(getattr(finder, "find_module", None))
-        or callable(getattr(finder, "find_loader", None))
+    # 3.9's zipimporter has find_loader/find_module but no find_spec (added in 3.10). The
+    # interpreter serves it faithfully (3.9 has no warning for that), and pkgutil dispatches
+    # on its type (iter_importer_modules), so it is left as it is.
+    return (
+        not callable(getattr(finder, "find_spec", None))
+        and (
+            callable(getattr(finder, "find_module", None))
+            or callable(getattr(finder, "find_loader", None))
+        )
+        and not isinstance(finder, zipimport.zipimporter)
     )
 
 
@@ -29,6 +38,7 @@ class PathHookAdapter(Adapter):
 
     __slots__ = ()
 
+    @import_system_frame(BOOTSTRAP_EXTERNAL)
     def __call__(self, path: str) -> Any:
         finder = self._wrapped(path)
         return wrap_legacy_finder(finder, "path") if _is_legacy_finder(finder) else finder
@@ -46,6 +56,7 @@ class MetaPathWatcher:
     ``PathFinder`` can consult it.
     """
 
+    @import_system_frame(BOOTSTRAP)
     def find_spec(
         self, fullname: str, path: Sequence[str] | None = None, target: Any = None
     ) -> ModuleSpec | None:
@@ -90,6 +101,7 @@ class LegacyFinderFallbackHook:
         self.bootstrap = bootstrap
         self.original = bootstrap._find_spec_legacy
 
+    @import_system_frame(BOOTSTRAP)
     def __call__(self, finder: Any, name: str, path: Any) -> ModuleSpec | None:
         adapter = wrap_legacy_finder(finder, "meta")
         meta_path = sys.meta_path

@@ -13,13 +13,10 @@ from typing import Any
 
 from . import _adapter
 from ._adapter import Adapter
+from ._frames import BOOTSTRAP, import_system_frame
 
 _MISSING = object()
 _PLACEHOLDER = "<loadermig: set by the legacy loader, if at all>"
-
-# Attributes ModuleType.__init__ gives a bare module; a legacy loader under CPython's fallback
-# starts from exactly these (plus whatever it sets itself).
-_SPEC_DERIVED_ATTRS = ("__file__", "__cached__", "__path__")
 
 
 class LegacyLoaderAdapter(Adapter):
@@ -44,11 +41,12 @@ class LegacyLoaderAdapter(Adapter):
         return self._wrapped.is_package
 
     def create_module(self, spec: ModuleSpec) -> types.ModuleType:
-        """A plain new module: the import system's entry, which the loader may reuse.
+        """A plain new module: the import system's placeholder entry, never the loader's.
 
-        It carries ``__file__`` and a placeholder ``__cached__`` so that ``module_from_spec``
-        does not compute ``spec.cached`` (a ``cache_from_source`` call per import): the
-        fallback never sets them, and :meth:`exec_module` strips them before the loader runs.
+        :meth:`exec_module` takes it out of ``sys.modules`` before the legacy loader runs, as
+        under the fallback, so the loader never sees it. It carries ``__file__`` and a
+        placeholder ``__cached__`` so that ``module_from_spec`` does not compute
+        ``spec.cached`` (a ``cache_from_source`` call per import).
         """
         module = types.ModuleType(spec.name)
         if spec.has_location:
@@ -56,8 +54,9 @@ class LegacyLoaderAdapter(Adapter):
             module.__dict__["__cached__"] = _PLACEHOLDER
         return module
 
+    @import_system_frame(BOOTSTRAP)
     def exec_module(self, module: types.ModuleType) -> None:
-        """Run the legacy ``load_module`` for ``module``'s name: a fresh load or a reload."""
+        """Run the legacy ``load_module`` once for ``module``'s name: a fresh load or a reload."""
         spec = getattr(module, "__spec__", None)
         name = spec.name if spec is not None else module.__name__
         recorder = _adapter.recorder
@@ -69,9 +68,8 @@ class LegacyLoaderAdapter(Adapter):
         elif registered is module:
             self._load_fresh(name, module, spec)
         elif registered is _MISSING:
-            # Called by hand (module_from_spec + exec_module): register the module as the
-            # import system would, and clean up the same way if loading fails.
-            sys.modules[name] = module
+            # Called by hand (module_from_spec + exec_module): clean up as the import system
+            # would if loading fails.
             try:
                 self._load_fresh(name, module, spec)
             except BaseException:
@@ -85,22 +83,17 @@ class LegacyLoaderAdapter(Adapter):
                 name=name,
             )
 
+    @import_system_frame(BOOTSTRAP)
     def _load_fresh(self, name: str, prepared: types.ModuleType, spec: ModuleSpec | None) -> None:
-        # The import system put `prepared` into sys.modules with spec._initializing set, so other
-        # threads importing `name` wait for us. Legacy loaders that reuse an existing entry
-        # (sys.modules.setdefault, module_for_loader) execute right into it and stay protected.
-        # Strip what module_from_spec derived from the spec: under CPython's fallback the
-        # loader starts from a bare module and sets __file__/__path__ itself, or not at all.
-        _reset_to_bare(prepared)
-        before = dict(prepared.__dict__)
+        # Under the fallback load_module runs with no sys.modules entry for the name, so the
+        # PEP 302 guard ("if fullname in sys.modules: return sys.modules[fullname]") does not
+        # fire and a loader creates its own module. Take out the entry the import system
+        # prepared and call load_module once, as the fallback does. Other threads that find no
+        # entry wait on the module lock the import system holds for the whole load.
+        if sys.modules.get(name) is prepared:
+            del sys.modules[name]
         legacy = self._wrapped
         legacy.load_module(name)
-        if sys.modules.get(name) is prepared and _untouched(prepared, before):
-            # The loader returned the entry without touching it: an early-return guard
-            # ("if fullname in sys.modules: return sys.modules[fullname]"). Under the
-            # fallback that entry would not exist, so ask again without it.
-            del sys.modules[name]
-            legacy.load_module(name)
         final = sys.modules.get(name, _MISSING)
         if final is _MISSING:
             raise ImportError(f"loader {legacy!r} did not put {name!r} into sys.modules", name=name)
@@ -110,6 +103,7 @@ class LegacyLoaderAdapter(Adapter):
             # let attribute lookups on that stale object reach the real module.
             prepared.__dict__["__getattr__"] = _ForwardTo(final)
 
+    @import_system_frame(BOOTSTRAP)
     def _reload(self, name: str, module: types.ModuleType) -> None:
         try:
             self._wrapped.load_module(name)
@@ -133,21 +127,6 @@ class _ForwardTo:
 
     def __call__(self, attr: str) -> Any:
         return getattr(self._target, attr)
-
-
-def _reset_to_bare(module: types.ModuleType) -> None:
-    namespace = module.__dict__
-    for attr in _SPEC_DERIVED_ATTRS:
-        namespace.pop(attr, None)
-    namespace["__loader__"] = None
-    namespace["__package__"] = None
-
-
-def _untouched(module: types.ModuleType, before: dict[str, Any]) -> bool:
-    now = module.__dict__
-    if now.keys() != before.keys():
-        return False
-    return all(now[key] is value for key, value in before.items())
 
 
 def _fill_missing_attrs(
@@ -186,8 +165,10 @@ def wrap_legacy(loader: Any) -> Any:
       its own ``__spec__``, so reloading it under its own name still works;
     * on failure only the failing module leaves ``sys.modules``; a failed reload leaves the
       module in place;
-    * loaders that execute into the existing ``sys.modules`` entry are thread-safe: other
-      threads importing the same name wait for the fully executed module;
+    * ``load_module`` runs exactly once per import and, as under the fallback, finds no
+      ``sys.modules`` entry for the name (so the PEP 302 "already imported" guard does not
+      fire); other threads that find no entry wait on the module lock the import system
+      holds for the whole load, as under the fallback;
     * ``get_source``, ``get_code``, ``get_data``, ``get_filename``, ``is_package``,
       ``get_resource_reader`` and any other attribute are forwarded, so tracebacks,
       ``inspect.getsource``, ``pkgutil.get_data`` and ``importlib.resources`` keep working.
