@@ -85,22 +85,21 @@ def failing_ids(output: str) -> tuple[set[str], int]:
     return failures, ran
 
 
-def run_suites(python: str, suites: list[str], site_dir: str | None) -> str:
-    """The output of ``python -m test -v suites``, with ``site_dir`` first on PYTHONPATH."""
+def start_suites(python: str, suites: list[str], site_dir: str | None) -> subprocess.Popen[str]:
+    """Start ``python -m test -v suites`` with ``site_dir`` first on PYTHONPATH."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [site_dir, str(SRC)]))
     if site_dir is not None:
         check = "import loadermig.shim, sys; sys.exit(not loadermig.shim.is_installed())"
         if subprocess.run([python, "-c", check], env=env).returncode != 0:
             sys.exit(f"the sitecustomize in {site_dir} did not install loadermig")
-    result = subprocess.run(
+    return subprocess.Popen(
         [python, "-m", "test", "-v", *suites],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    return result.stdout
 
 
 def main(argv: list[str]) -> int:
@@ -114,10 +113,12 @@ def main(argv: list[str]) -> int:
     print(f"{python}: {' '.join(suites)}")
     with tempfile.TemporaryDirectory() as site_dir:
         Path(site_dir, "sitecustomize.py").write_text(SITECUSTOMIZE)
-        outputs = {
-            "plain": run_suites(python, suites, None),
-            "install": run_suites(python, suites, site_dir),
+        # Side by side: regrtest gives each process its own working directory.
+        runs = {
+            "plain": start_suites(python, suites, None),
+            "install": start_suites(python, suites, site_dir),
         }
+        outputs = {name: run.communicate()[0] for name, run in runs.items()}
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)
         for name, output in outputs.items():
