@@ -15,6 +15,7 @@ from loadermig.codemod.files import (
     DEFAULT_EXCLUDED_DIRS,
     ChangedOnDiskError,
     Discovered,
+    OutsideLink,
     discover,
     display_path,
     patch_path,
@@ -161,7 +162,9 @@ def test_a_symlinked_file_is_yielded_with_its_link_path(tree: Path) -> None:
     touch(tree, "real/mod.txt")
     (tree / "proj").mkdir()
     (tree / "proj/mod.py").symlink_to(tree / "real/mod.txt")
-    assert [item for item in discover(["proj"])] == [Discovered(Path("proj/mod.py"))]
+    target = os.path.realpath(tree / "real/mod.txt")  # outside proj: never written
+    outside = OutsideLink("proj/mod.py", target)
+    assert [item for item in discover(["proj"])] == [Discovered(Path("proj/mod.py"), None, outside)]
 
 
 def test_broken_symlinks_are_reported(tree: Path) -> None:
