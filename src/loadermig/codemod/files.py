@@ -195,11 +195,11 @@ def _containment(roots: Iterable[str]) -> Callable[[str], bool]:
 
 @dataclass(frozen=True)
 class _Level:
-    """A directory being listed: its entries, its real path, and the link to outside (if
-    any) through which it was reached."""
+    """A directory being listed: its entries, its real path (ending in a separator), and the
+    link to outside (if any) through which it was reached."""
 
     entries: Iterator[os.DirEntry[str]]
-    real: str
+    real_prefix: str
     outside: OutsideLink | None
 
 
@@ -225,7 +225,9 @@ def _walk(
             except OSError as error:
                 yield Discovered(Path(directory[0]), f"cannot list directory: {_reason(error)}")
             else:
-                stack.append(_Level(iter(entries), *directory[1:]))
+                _, real, outside = directory
+                prefix = real if real.endswith(os.sep) else real + os.sep
+                stack.append(_Level(iter(entries), prefix, outside))
             directory = None
         if not stack:
             return
@@ -262,7 +264,9 @@ def _real_path(
     """The real path of ``entry`` (in the directory ``parent``), and the link to outside the
     given paths through which it is reached, if it lies outside them."""
     if not entry.is_symlink():
-        real = os.path.join(parent.real, entry.name)
+        real = parent.real_prefix + entry.name
+        if parent.outside is None:  # inside the given paths, and so is all that is not a link
+            return real, None
     else:
         real = os.path.realpath(entry.path)
     if inside(real):
