@@ -100,12 +100,11 @@ def process_paths(
     Bad input never stops the run: a file that cannot be read, decoded, parsed or written
     yields a result with ``error`` set and the run goes on. A file reached twice (named twice,
     or through a symbolic link as well) is processed once. A file reached through a symbolic
-    link to outside ``paths`` is analysed and reported but never written, in any mode (see
-    ``FileResult.not_written``). With ``jobs`` above 1 the files
-    that need parsing go to that many worker processes; a worker that dies on a file (a
-    crash of the native parser, say) costs that file an error, never the run. Reading,
-    writing and diffing always happen in this process, so an interrupt never leaves a file
-    half-written.
+    link to outside ``paths`` is analysed and reported but never written nor diffed (see
+    ``FileResult.not_written``). With ``jobs`` above 1 the files that need parsing go to that
+    many worker processes; a worker that dies on a file (a crash of the native parser, say)
+    costs that file an error, never the run. Reading, writing and diffing always happen in this
+    process, so an interrupt never leaves a file half-written.
     """
     found = discover(paths, exclude_globs=exclude_globs, gitignore=gitignore)
     return process_discovered(found, mode, rules, jobs=jobs)

@@ -56,7 +56,7 @@ class Discovered:
     """A file to process, or (``error`` set) a path that could not be looked at, and why.
 
     ``outside`` is set for a file reached through a symbolic link whose target resolves
-    outside every given path: the (outermost) link that led there. Such a file is never written.
+    outside every given path: the (outermost) link that led there. ``rewrite`` never writes it.
     """
 
     path: Path
