@@ -272,12 +272,12 @@ def _process_and_report(
 
     ``content_on_stdout``: standard input's source goes back on stdout (rewritten or not).
     """
-    from .codemod.engine import Mode, Summary
+    from .codemod.engine import Summary
     from .codemod.files import discover
 
     from_stdin = options.paths == (STDIN,)
-    fixed_label = "fixed" if mode is Mode.WRITE else "fixable"
     summary = Summary()
+    links_told: set[str] = set()  # links to outside the given paths, told once each
     keep_for_report = options.report_format != "text"
     reported: list[FileResult] = []  # for json/sarif: only files with something to say
     with _report_stream(options, stdout_taken) as text_out:
@@ -294,15 +294,23 @@ def _process_and_report(
         try:
             with contextlib.closing(results):
                 for result in results:
+                    if command == "scan":  # scan never writes, so it has nothing to say on it
+                        result.not_written = None
                     summary.add(result)
                     progress.advance()
                     if content_on_stdout:  # the source, rewritten or as it came
                         assert stdin_data is not None
                         sys.stdout.buffer.write(result.rewritten or stdin_data)
-                    if not (result.findings or result.changed or result.error or result.skipped):
+                    if not (
+                        result.findings
+                        or result.changed
+                        or result.error
+                        or result.skipped
+                        or result.not_written
+                    ):
                         continue
                     with progress.paused():
-                        _emit(result, options, text_out, fixed_label)
+                        _emit(result, options, text_out, mode, links_told)
                     if keep_for_report:
                         # Memory stays flat on big trees: only SARIF fixes need the content.
                         result.diff = b""
@@ -345,12 +353,22 @@ def _results(
     return engine.process_discovered(found, mode, settings.rules, jobs=settings.jobs)
 
 
-def _emit(result: FileResult, options: SharedOptions, text_out: IO[str], fixed_label: str) -> None:
-    """Print what one file's result has to say, as it comes."""
+def _emit(
+    result: FileResult, options: SharedOptions, text_out: IO[str], mode: Mode, links_told: set[str]
+) -> None:
+    """Print what one file's result has to say, as it comes. A link to outside the given
+    paths is told of once (``links_told``), before the first file it kept from being written."""
+    from .codemod.engine import Mode, not_written_notice
+
     if result.diff:
         sys.stdout.buffer.write(result.diff)
         sys.stdout.buffer.flush()
+    fixed_label = "fixed" if mode is Mode.WRITE and not result.not_written else "fixable"
     if options.report_format == "text":
+        outside = result.not_written
+        if outside is not None and outside.link not in links_told:
+            links_told.add(outside.link)
+            click.echo(not_written_notice(outside, mode), file=text_out)
         for finding in result.findings:
             click.echo(finding.render(fixed_label), file=text_out)
     if result.error is not None:
@@ -363,6 +381,9 @@ def _summary_line(command: str, mode: Mode, summary: Summary) -> str:
     from .codemod.engine import Mode
 
     skipped = f", {summary.skipped} skipped by comment" if summary.skipped else ""
+    if summary.not_written:
+        unwritten = "not written" if mode is Mode.WRITE else "would not be written"
+        skipped += f", {summary.not_written} {unwritten} (symbolic link outside the given paths)"
     files = f"{summary.scanned} file{'' if summary.scanned == 1 else 's'} scanned"
     if command == "scan":
         return (

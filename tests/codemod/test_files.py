@@ -15,6 +15,7 @@ from loadermig.codemod.files import (
     DEFAULT_EXCLUDED_DIRS,
     ChangedOnDiskError,
     Discovered,
+    OutsideLink,
     discover,
     display_path,
     patch_path,
@@ -161,7 +162,36 @@ def test_a_symlinked_file_is_yielded_with_its_link_path(tree: Path) -> None:
     touch(tree, "real/mod.txt")
     (tree / "proj").mkdir()
     (tree / "proj/mod.py").symlink_to(tree / "real/mod.txt")
-    assert [item for item in discover(["proj"])] == [Discovered(Path("proj/mod.py"))]
+    target = os.path.realpath(tree / "real/mod.txt")  # outside proj: never written
+    outside = OutsideLink("proj/mod.py", target)
+    assert [item for item in discover(["proj"])] == [Discovered(Path("proj/mod.py"), None, outside)]
+
+
+def test_a_real_file_reached_twice_is_yielded_once_at_the_first_path(tree: Path) -> None:
+    touch(tree, "proj/pkg/mod.py")
+    (tree / "proj/alias.py").symlink_to("pkg/mod.py")
+    (tree / "proj/zz").symlink_to("pkg", target_is_directory=True)
+    assert found("proj/pkg/mod.py", "proj", "proj/alias.py") == ["proj/pkg/mod.py"]
+    assert found("proj") == ["proj/alias.py"]
+
+
+def test_links_to_outside_the_given_paths_are_marked_with_the_outermost_link(tree: Path) -> None:
+    touch(tree, "out/lib/sub/a.py", "out/lib/b.py", "proj/own.py")
+    (tree / "proj/lib").symlink_to("../out/lib", target_is_directory=True)
+    (tree / "out/lib/sub/back.py").symlink_to("../../../proj/own.py")  # inside again
+    (tree / "proj/one.py").symlink_to("../out/lib/b.py")
+    (tree / "proj/own_alias.py").symlink_to("own.py")
+    real = os.path.realpath(tree / "out/lib")
+    via_lib = OutsideLink("proj/lib", real)
+    assert [(str(item.path), item.outside) for item in discover(["proj"])] == [
+        ("proj/lib/b.py", via_lib),
+        ("proj/lib/sub/a.py", via_lib),
+        ("proj/lib/sub/back.py", None),
+    ]
+    # Named explicitly: the user's choice, never outside; a second given path is inside too.
+    back = OutsideLink("proj/lib/sub/back.py", os.path.realpath(tree / "proj/own.py"))
+    assert [item.outside for item in discover(["proj/one.py", "proj/lib"])] == [None, None, back]
+    assert [item.outside for item in discover(["proj", "out"])] == [None] * 3
 
 
 def test_broken_symlinks_are_reported(tree: Path) -> None:

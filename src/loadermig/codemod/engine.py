@@ -12,6 +12,7 @@ from .files import (
     ChangedOnDiskError,
     Discovered,
     ExcludeGlob,
+    OutsideLink,
     discover,
     display_path,
     patch_path,
@@ -46,6 +47,10 @@ class FileResult:
     #: The file's content as read and as the rules would leave it; set only when ``changed``.
     original: bytes | None = None
     rewritten: bytes | None = None
+    #: Set when the rewrite would change the file but never writes it (nor diffs it): it was
+    #: reached through this symbolic link (as shown) to outside the paths given. Its findings
+    #: stay fixable; ``changed`` is False.
+    not_written: OutsideLink | None = None
 
     @property
     def needs_manual_work(self) -> bool:
@@ -64,6 +69,9 @@ class Summary:
     fixable_findings: int = 0
     manual_findings: int = 0
     skipped: int = 0
+    #: Files the rewrite would change but does not write: reached through a symbolic link to
+    #: outside the paths given.
+    not_written: int = 0
 
     def add(self, result: FileResult) -> None:
         """Count one file's result."""
@@ -75,6 +83,7 @@ class Summary:
         self.changed += result.changed
         self.manual += result.needs_manual_work
         self.failed += result.error is not None
+        self.not_written += result.not_written is not None
 
 
 def process_paths(
@@ -90,11 +99,12 @@ def process_paths(
 
     Bad input never stops the run: a file that cannot be read, decoded, parsed or written
     yields a result with ``error`` set and the run goes on. A file reached twice (named twice,
-    or through a symbolic link as well) is processed once. With ``jobs`` above 1 the files
-    that need parsing go to that many worker processes; a worker that dies on a file (a
-    crash of the native parser, say) costs that file an error, never the run. Reading,
-    writing and diffing always happen in this process, so an interrupt never leaves a file
-    half-written.
+    or through a symbolic link as well) is processed once. A file reached through a symbolic
+    link to outside ``paths`` is analysed and reported but never written nor diffed (see
+    ``FileResult.not_written``). With ``jobs`` above 1 the files that need parsing go to that
+    many worker processes; a worker that dies on a file (a crash of the native parser, say)
+    costs that file an error, never the run. Reading, writing and diffing always happen in this
+    process, so an interrupt never leaves a file half-written.
     """
     found = discover(paths, exclude_globs=exclude_globs, gitignore=gitignore)
     return process_discovered(found, mode, rules, jobs=jobs)
@@ -114,19 +124,15 @@ def process_discovered(
         outcomes = parallel_outcomes(pending, rules, jobs)
     else:
         outcomes = serial_outcomes(pending, rules)
-    changed_files: set[str] = set()
     for job, outcome in outcomes:
         if job.error is not None:
             yield FileResult(job.shown, error=job.error)
             continue
-        real = os.path.realpath(job.path)
-        if real in changed_files:
-            continue
         assert outcome is not None and job.data is not None
-        result = finish_file(job.path, job.shown, job.data, outcome, mode)
-        if result.changed:
-            changed_files.add(real)  # only changed files matter: a repeat would change nothing
-        yield result
+        if job.outside is not None:
+            yield _left_unwritten(job.shown, job.data, outcome, job.outside)
+        else:
+            yield finish_file(job.path, job.shown, job.data, outcome, mode)
 
 
 def _read(found: Discovered) -> Job:
@@ -135,7 +141,7 @@ def _read(found: Discovered) -> Job:
     if found.error is not None:
         return Job(found.path, shown, error=found.error)
     try:
-        return Job(found.path, shown, read_bytes(found.path))
+        return Job(found.path, shown, read_bytes(found.path), outside=found.outside)
     except OSError as error:
         return Job(found.path, shown, error=f"cannot read: {error.strerror or error}")
 
@@ -183,6 +189,25 @@ def finish_file(
             _not_written(result, "changed on disk while it was being rewritten; left as it is")
         except OSError as error:
             _not_written(result, f"cannot write: {error.strerror or error}")
+    return result
+
+
+def not_written_notice(outside: OutsideLink, mode: Mode) -> str:
+    """What the report says, once per link, of a link to outside the given paths."""
+    verb = "not written" if mode is Mode.WRITE else "would not be written"
+    return f"{outside.link}: {verb}: symbolic link to outside the given paths: {outside.target}"
+
+
+def _left_unwritten(
+    shown: str, data: bytes, outcome: SourceOutcome, outside: OutsideLink
+) -> FileResult:
+    """The result for a file reached through a symbolic link to outside the given paths:
+    reported like any other, but a change is neither written nor diffed, only noted."""
+    result = _result_of(shown, data, outcome)
+    if result.rewritten is not None:
+        result.changed = False
+        result.original = result.rewritten = None
+        result.not_written = OutsideLink(display_path(outside.link), display_path(outside.target))
     return result
 
 

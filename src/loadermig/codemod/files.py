@@ -43,11 +43,25 @@ LINK_LOOP = "symbolic link loop"
 
 
 @dataclass(frozen=True)
+class OutsideLink:
+    """A symbolic link met while walking whose target resolves outside every given path."""
+
+    link: str
+    #: The real path the link leads to (every link on the way resolved).
+    target: str
+
+
+@dataclass(frozen=True)
 class Discovered:
-    """A file to process, or (``error`` set) a path that could not be looked at, and why."""
+    """A file to process, or (``error`` set) a path that could not be looked at, and why.
+
+    ``outside`` is set for a file reached through a symbolic link whose target resolves
+    outside every given path: the (outermost) link that led there. ``rewrite`` never writes it.
+    """
 
     path: Path
     error: str | None = None
+    outside: OutsideLink | None = None
 
 
 class ChangedOnDiskError(OSError):
@@ -93,18 +107,23 @@ def discover(
     when the directory lies in a git work tree. A directory named explicitly is walked even if
     those would exclude it. ``exclude_globs`` (the user's own exclusions) apply everywhere,
     also to paths named explicitly. Symbolic links are followed; a directory reached a second
-    time (a loop, or two links to one place) is skipped. Paths that cannot be looked at are
-    yielded with ``error`` set, and the walk goes on.
+    time (a loop, or two links to one place) is skipped, and so is a file whose real path was
+    already yielded (the first path met is kept). A file reached through a symbolic link whose
+    target resolves outside every path given has ``outside`` set; a path given explicitly is
+    never outside, even if it is a link. Paths that cannot be looked at are yielded with
+    ``error`` set, and the walk goes on.
     """
     excluded_name = _name_matcher(exclude)
     globs = tuple(exclude_globs)
+    given_paths = [Path(given) for given in paths]
+    inside = _containment([os.path.realpath(path) for path in given_paths])
 
     def excluded_by_user(path: str) -> bool:
         return any(glob.matches(path) for glob in globs)
 
     visited: set[tuple[int, int]] = set()
-    for given in paths:
-        path = Path(given)
+    seen_files: set[str] = set()
+    for path in given_paths:
         if excluded_by_user(os.fspath(path)):
             continue
         try:
@@ -126,9 +145,12 @@ def discover(
                         or (is_dir and excluded_name(entry.name))
                     )
 
-                yield from _walk(path, visited, excluded)
+                yield from _walk(path, visited, excluded, seen_files, inside)
         elif stat.S_ISREG(info.st_mode):
-            yield Discovered(path)
+            real = os.path.realpath(path)
+            if real not in seen_files:
+                seen_files.add(real)
+                yield Discovered(path)
         else:
             yield Discovered(path, "not a regular file")
 
@@ -164,27 +186,53 @@ def git_ignored(top: Path) -> frozenset[str]:
     return frozenset(os.path.join(top, name.rstrip("/")) for name in names if name)
 
 
+def _containment(roots: Iterable[str]) -> Callable[[str], bool]:
+    """A test of a real path: is it one of the real paths ``roots`` or below one of them?"""
+    exact = frozenset(roots)
+    prefixes = tuple(root if root.endswith(os.sep) else root + os.sep for root in exact)
+    return lambda real: real in exact or real.startswith(prefixes)
+
+
+@dataclass(frozen=True)
+class _Level:
+    """A directory being listed: its entries, its real path (ending in a separator), and the
+    link to outside (if any) through which it was reached."""
+
+    entries: Iterator[os.DirEntry[str]]
+    real_prefix: str
+    outside: OutsideLink | None
+
+
 def _walk(
     top: Path,
     visited: set[tuple[int, int]],
     excluded: Callable[[os.DirEntry[str], bool], bool],
+    seen_files: set[str],
+    inside: Callable[[str], bool],
 ) -> Iterator[Discovered]:
-    """Depth-first walk of ``top`` with an explicit stack: one sorted listing per level."""
-    stack: list[Iterator[os.DirEntry[str]]] = []
-    directory: str | None = str(top)
+    """Depth-first walk of ``top`` with an explicit stack: one sorted listing per level.
+
+    Real paths are built from the parent's as the walk goes; only symbolic links are resolved.
+    """
+    stack: list[_Level] = []
+    #: The directory to list next: its path as walked, its real path, the link to outside.
+    directory: tuple[str, str, OutsideLink | None] | None = (str(top), os.path.realpath(top), None)
     while True:
         if directory is not None:
             try:
-                with os.scandir(directory) as listing:
+                with os.scandir(directory[0]) as listing:
                     entries = sorted(listing, key=lambda entry: entry.name)
             except OSError as error:
-                yield Discovered(Path(directory), f"cannot list directory: {_reason(error)}")
+                yield Discovered(Path(directory[0]), f"cannot list directory: {_reason(error)}")
             else:
-                stack.append(iter(entries))
+                _, real, outside = directory
+                prefix = real if real.endswith(os.sep) else real + os.sep
+                stack.append(_Level(iter(entries), prefix, outside))
             directory = None
         if not stack:
             return
-        entry = next(stack[-1], None)
+        level = stack[-1]
+        entry = next(level.entries, None)
         if entry is None:
             stack.pop()
             continue
@@ -197,14 +245,33 @@ def _walk(
             continue
         if is_dir:
             if _first_visit(entry, visited):
-                directory = entry.path
+                directory = (entry.path, *_real_path(entry, level, inside))
         elif entry.name.endswith(".py"):
             if is_file:
-                yield Discovered(Path(entry.path))
+                real, outside = _real_path(entry, level, inside)
+                if real not in seen_files:
+                    seen_files.add(real)
+                    yield Discovered(Path(entry.path), outside=outside)
             elif entry.is_symlink():
                 yield Discovered(Path(entry.path), _link_problem(_stat_error(entry.path)))
             else:
                 yield Discovered(Path(entry.path), "not a regular file")
+
+
+def _real_path(
+    entry: os.DirEntry[str], parent: _Level, inside: Callable[[str], bool]
+) -> tuple[str, OutsideLink | None]:
+    """The real path of ``entry`` (in the directory ``parent``), and the link to outside the
+    given paths through which it is reached, if it lies outside them."""
+    if not entry.is_symlink():
+        real = parent.real_prefix + entry.name
+        if parent.outside is None:  # inside the given paths, and so is all that is not a link
+            return real, None
+    else:
+        real = os.path.realpath(entry.path)
+    if inside(real):
+        return real, None
+    return real, parent.outside or OutsideLink(entry.path, real)
 
 
 def _first_visit(entry: os.DirEntry[str], visited: set[tuple[int, int]]) -> bool:

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
-from .engine import FileResult, Mode, Summary
+from .engine import FileResult, Mode, Summary, not_written_notice
 from .findings import Finding
 from .rules import ALL_RULES, Rule
 from .rules.docs import rule_markdown, rule_text
@@ -124,6 +124,7 @@ def sarif_report(
     sarif_results: list[JSONObject] = []
     artifacts: list[JSONObject] = []
     notifications: list[JSONObject] = []
+    links_told: set[str] = set()
     for result in results:
         file_results = _sarif_results(result, rule_index)
         fix_and_encoding = _sarif_fix(result) if mode_name != "write" and file_results else None
@@ -138,6 +139,9 @@ def sarif_report(
                     {"location": _artifact_location(result.path), "encoding": encoding}
                 )
         sarif_results.extend(file_results)
+        if result.not_written is not None and result.not_written.link not in links_told:
+            links_told.add(result.not_written.link)
+            notifications.append(_not_written_notification(result, mode_name))
         if result.error is not None:
             notifications.append(
                 {
@@ -154,11 +158,13 @@ def sarif_report(
     if INFORMATION_URI is not None:
         driver["informationUri"] = INFORMATION_URI
     driver["rules"] = [_descriptor(rule) for rule in descriptors]
+    # Notes (a link to outside the given paths) do not make the run unsuccessful.
+    succeeded = summary.failed == 0 and all(note["level"] != "error" for note in notifications)
     run: JSONObject = {
         "tool": {"driver": driver},
         "invocations": [
             {
-                "executionSuccessful": summary.failed == 0 and not notifications,
+                "executionSuccessful": succeeded,
                 "toolExecutionNotifications": notifications,
             }
         ],
@@ -246,12 +252,14 @@ def _checked(command: str, mode: Mode | str) -> str:
 
 def _listed(result: FileResult) -> bool:
     """Whether the JSON report lists the file: it has something to report."""
-    return bool(result.findings or result.changed or result.error or result.skipped)
+    return bool(
+        result.findings or result.changed or result.error or result.skipped or result.not_written
+    )
 
 
 def _json_file(result: FileResult) -> JSONObject:
-    """One entry of the JSON report's ``files``."""
-    return {
+    """One entry of the JSON report's ``files`` (``not_written`` only when set)."""
+    entry: JSONObject = {
         "path": result.path,
         "changed": result.changed,
         "findings": [
@@ -267,17 +275,42 @@ def _json_file(result: FileResult) -> JSONObject:
         "skipped": result.skipped,
         "error": result.error,
     }
+    if result.not_written is not None:
+        outside = result.not_written
+        entry["not_written"] = {"link": outside.link, "target": outside.target}
+    return entry
 
 
 def _summary(summary: Summary) -> JSONObject:
-    """The run's counts, from the engine's summary (which saw every file, listed or not)."""
-    return {
+    """The run's counts, from the engine's summary (which saw every file, listed or not);
+    ``not_written`` only when not 0."""
+    counts: JSONObject = {
         "scanned": summary.scanned,
         "changed": summary.changed,
         "manual": summary.manual,
         "failed": summary.failed,
         "findings": summary.fixable_findings + summary.manual_findings,
         "skipped": summary.skipped,
+    }
+    if summary.not_written:
+        counts["not_written"] = summary.not_written
+    return counts
+
+
+def _not_written_notification(result: FileResult, mode: str) -> JSONObject:
+    """The SARIF note, once per link, on a link to outside the given paths whose files the
+    rewrite does not write."""
+    assert result.not_written is not None
+    return {
+        "level": "note",
+        "message": {
+            "text": not_written_notice(
+                result.not_written, Mode.WRITE if mode == "write" else Mode.CHECK
+            )
+        },
+        "locations": [
+            {"physicalLocation": {"artifactLocation": _artifact_location(result.not_written.link)}}
+        ],
     }
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
+from .files import OutsideLink
 from .rules import Rule
 from .source import SourceOutcome, rewrite_source, settled_without_parsing
 
@@ -31,12 +32,16 @@ _STATUS_LOST = 255
 
 @dataclass(frozen=True)
 class Job:
-    """One file read and ready for the rules, or (``error`` set) one that could not be read."""
+    """One file read and ready for the rules, or (``error`` set) one that could not be read.
+
+    ``outside``: the file was reached through a symbolic link to outside the given paths.
+    """
 
     path: Path
     shown: str
     data: bytes | None = None
     error: str | None = None
+    outside: OutsideLink | None = None
 
 
 def rewrite_source_safely(data: bytes, shown: str, rules: Sequence[type[Rule]]) -> SourceOutcome:
