@@ -311,7 +311,8 @@ def test_sarif_meets_github_code_scanning_requirements(
         for reason in rule.DETAILS:  # each reason's long text, once per rule
             for help_format in ("text", "markdown"):
                 assert REASONS_HEADING in descriptor["help"][help_format]
-            assert f"`{reason}`: {rule.details(reason)}" in descriptor["help"]["markdown"]
+            one_line = " ".join(rule.details(reason).split())
+            assert f"`{reason}`: {one_line}" in descriptor["help"]["markdown"]
         assert descriptor["defaultConfiguration"]["level"] in ("note", "warning", "error")
     assert sarif_run["columnKind"] == "unicodeCodePoints"
     assert sarif_run["newlineSequences"] == ["\r\n", "\n", "\r"]  # what apply_replacements uses
