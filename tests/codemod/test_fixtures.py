@@ -107,3 +107,28 @@ def test_fixture_pair(case: Path, tmp_path: Path, update_fixtures: bool) -> None
 
     if b"def make_loader(" in data and result != data:
         assert_same_behaviour(case, result, tmp_path)
+
+
+LONG = "Very" * 30 + "LongName"  # 128 characters
+
+
+@pytest.mark.parametrize(
+    ("source", "end"),
+    [
+        # A message with a shorter form: the name goes.
+        (
+            f"class {LONG}:\n    def find_module(self, fullname, path, extra):\n        pass\n",
+            "kept: find_module() takes neither (self, fullname, path) nor (self, fullname)",
+        ),
+        # Any other: cut to the limit, marked as cut.
+        (
+            f"class {LONG}:\n    def exec_module(self, module): pass\n\n"
+            "    def load_module(self, fullname):\n        return None\n",
+            "...",
+        ),
+    ],
+)
+def test_long_names_never_make_a_message_longer_than_the_limit(source: str, end: str) -> None:
+    [finding] = rewrite_source(source.encode(), "long.py").findings
+    assert len(finding.message) <= MESSAGE_LIMIT and finding.message.endswith(end)
+    assert finding.message.startswith("kept: ") and finding.details

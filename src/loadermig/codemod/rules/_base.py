@@ -42,6 +42,8 @@ __all__ = [
 MESSAGE_LIMIT = 100
 #: How the message of a finding about code left alone starts; the reason follows.
 KEPT = "kept: "
+#: The end of a message cut to :data:`MESSAGE_LIMIT`.
+_CUT = "..."
 _NAMES_A_RELEASE = re.compile(r"\b3\.1\d\b(?!-)")  # "3.12", not the "3.11" of "3.4-3.11"
 
 
@@ -178,9 +180,10 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
         """Record a finding at ``node``'s position (line and 1-based column).
 
         ``message`` is one short line (at most 100 characters, one sentence) saying what was
-        found or done there; ``reason`` is the key of its long explanation in
-        :attr:`DETAILS`. Nothing is recorded for a node in a statement a skip comment
-        designates, and the statement being visited is then left as it is.
+        found or done there (one that a long name makes longer is cut to 100); ``reason`` is
+        the key of its long explanation in :attr:`DETAILS`. Nothing is recorded for a node in
+        a statement a skip comment designates, and the statement being visited is then left
+        as it is.
         """
         if self._in_skipped(node):
             self.void_open_statement()
@@ -190,6 +193,8 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
         if (end.line, end.column) < (start.line, start.column):  # mapped across an edit
             end = start
         self.details(reason)  # an unknown reason is a bug of the rule: fail here, not later
+        if len(message) > MESSAGE_LIMIT:  # only names of unusual length get here
+            message = message[: MESSAGE_LIMIT - len(_CUT)].rstrip() + _CUT
         findings: list[Finding] = self.context.scratch[FINDINGS_KEY]
         findings.append(
             Finding(

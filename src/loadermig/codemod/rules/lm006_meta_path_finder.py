@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import ClassVar
 
-from ._base import KEPT
+from ._base import KEPT, fitted
 from ._finders import (
     BY_HAND,
     FINDER_DETAILS,
@@ -102,8 +102,12 @@ class MetaPathFinderRule(FinderRule):
         if count != 3:
             return Refusal(
                 node,
-                self.NOT_DONE + f"{cls}.find_module() takes neither (self, fullname, path) "
-                "nor (self, fullname)",
+                fitted(
+                    f"{KEPT}{cls}.find_module() takes neither (self, fullname, path) "
+                    "nor (self, fullname)",
+                    f"{KEPT}find_module() takes neither (self, fullname, path) "
+                    "nor (self, fullname)",
+                ),
                 "signature",
             )
         if self.on_path_hooks(view.node):
