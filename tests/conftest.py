@@ -22,6 +22,22 @@ for entry in (FIXTURES, PLUGIN_HOST):
         sys.path.insert(0, str(entry))
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--update-fixtures``: rewrite expected outputs from the current ones (then review the
+    diff with git)."""
+    parser.addoption(
+        "--update-fixtures",
+        action="store_true",
+        help="rewrite fixtures/codemod/*/*.findings from the current findings",
+    )
+
+
+@pytest.fixture
+def update_fixtures(request: pytest.FixtureRequest) -> bool:
+    """Whether the run rewrites expected outputs instead of comparing them."""
+    return bool(request.config.getoption("--update-fixtures"))
+
+
 @pytest.fixture(autouse=True)
 def import_state() -> Iterator[None]:
     """Restore sys.meta_path, sys.path_hooks, sys.path, the importer cache and sys.modules."""

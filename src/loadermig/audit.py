@@ -1,6 +1,6 @@
 """``loadermig audit``: run a program and list the legacy import hooks that served its imports.
 
-    python -m loadermig.audit [--format text|json] [--output FILE] -- python -m app args...
+    python -m loadermig.audit [--format text|json] [--output FILE] [-v] -- python -m app args...
 
 The program runs in a child process with the runtime shim installed in recording mode. The
 child finds a ``sitecustomize`` module that this command writes into a temporary directory
@@ -24,6 +24,7 @@ import linecache
 import os
 import re
 import sys
+import textwrap
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -39,6 +40,54 @@ RULES: dict[str, tuple[str, str]] = {
     "module_for_loader": ("LM004", "@module_for_loader load_module -> exec_module"),
     "PyLoader": ("LM002", "PyLoader subclass -> importlib.abc.SourceLoader"),
     "PyPycLoader": ("LM003", "PyPycLoader subclass -> importlib.abc.SourceLoader"),
+}
+
+_FALLBACK = (
+    " Where a modern finder hands out such a loader (via: interpreter fallback), the "
+    "interpreter's own load_module() fallback loaded it; that fallback warns since Python 3.10 "
+    "and is to be removed in 3.15."
+)
+#: The long explanation of each kind of legacy hook (keys of :data:`RULES`): why it is legacy
+#: and what to do. Printed under the role with ``--show-details``; always in the JSON report.
+DETAILS: dict[str, str] = {
+    "meta_path_finder": (
+        "A sys.meta_path finder with only find_module(fullname, path): Python 3.12 stopped "
+        "calling find_module() on meta path finders, so without the shim its modules are not "
+        "found there. `loadermig rewrite` (LM006) adds find_spec(fullname, path, target) "
+        "returning importlib.util.spec_from_loader(fullname, loader) for the loader "
+        "find_module() returns. `loadermig rules LM006` explains it."
+    ),
+    "path_entry_finder": (
+        "A path entry finder (from sys.path_hooks) with only find_module(fullname) or "
+        "find_loader(fullname): Python 3.12 stopped calling them, so without the shim its "
+        "modules are not found there. `loadermig rewrite` (LM007) adds find_spec(fullname, "
+        "target) built on the legacy method, namespace portions kept. `loadermig rules LM007` "
+        "explains it."
+    ),
+    "loader": (
+        "A loader with a hand-written load_module(fullname) and no exec_module(): the import "
+        "system only reaches it through its deprecated load_module() fallback (or the shim). "
+        "`loadermig rewrite` (LM008) turns it into create_module() + exec_module() where that "
+        "is faithful, and reports why where it is not. `loadermig rules LM008` explains it."
+        + _FALLBACK
+    ),
+    "module_for_loader": (
+        "A loader whose load_module is decorated with importlib.util.module_for_loader, "
+        "removed in Python 3.12. `loadermig rewrite` (LM004) turns the method into "
+        "create_module() + exec_module(). `loadermig rules LM004` explains it." + _FALLBACK
+    ),
+    "PyLoader": (
+        "A subclass of loadermig.shim.compat.PyLoader, the backport of importlib.abc.PyLoader "
+        "(removed in Python 3.4): it works as a modern loader, but its code is still legacy. "
+        "`loadermig rewrite` (LM002) moves it onto importlib.abc.SourceLoader. "
+        "`loadermig rules LM002` explains it."
+    ),
+    "PyPycLoader": (
+        "A subclass of loadermig.shim.compat.PyPycLoader, the backport of "
+        "importlib.abc.PyPycLoader (removed in Python 3.4): it works as a modern loader, but "
+        "its code is still legacy. `loadermig rewrite` (LM003) moves it onto "
+        "importlib.abc.SourceLoader. `loadermig rules LM003` explains it."
+    ),
 }
 
 ROLE_NAMES = {
@@ -175,8 +224,11 @@ def _describe(cls: type, entry: dict[str, Any]) -> dict[str, Any]:
     path, line = entry["location"]
     roles = []
     for role in sorted(entry["roles"], key=list(ROLE_NAMES).index):
-        rule, rewrite = RULES[rule_for(role, cls)]
-        roles.append({"role": ROLE_NAMES[role], "rule": rule, "rewrite": rewrite})
+        kind = rule_for(role, cls)
+        rule, rewrite = RULES[kind]
+        roles.append(
+            {"role": ROLE_NAMES[role], "rule": rule, "rewrite": rewrite, "details": DETAILS[kind]}
+        )
     return {
         "class": f"{cls.__module__}.{cls.__qualname__}",
         "file": path,
@@ -223,8 +275,9 @@ def render_json(hooks: list[dict[str, Any]], processes: int) -> str:
     return json.dumps({"processes": processes, "legacy_hooks": hooks}, indent=2) + "\n"
 
 
-def render_text(hooks: list[dict[str, Any]], processes: int) -> str:
-    """The report for people: one block per class."""
+def render_text(hooks: list[dict[str, Any]], processes: int, *, show_details: bool = False) -> str:
+    """The report for people: one block per class, one short line per role (``show_details``:
+    with the role's long explanation indented under it)."""
     if processes == 0:
         return (
             "loadermig audit: the program wrote no report (Python started with -I, -E or -S, "
@@ -241,6 +294,17 @@ def render_text(hooks: list[dict[str, Any]], processes: int) -> str:
         lines.append(f"{hook['class']}  {where}")
         for role in hook["roles"]:
             lines.append(f"  {role['role']:<18} {role['rule']}  {role['rewrite']}")
+            if show_details and role.get("details"):
+                lines.extend(
+                    textwrap.wrap(
+                        role["details"],
+                        88,
+                        initial_indent=" " * 6,
+                        subsequent_indent=" " * 6,
+                        break_on_hyphens=False,
+                        break_long_words=False,
+                    )
+                )
         modules = hook["modules"]
         shown = ", ".join(modules[:_TEXT_MODULE_LIMIT])
         if len(modules) > _TEXT_MODULE_LIMIT:
@@ -308,11 +372,18 @@ def _write_child_report(rec: Recording, directory: str) -> None:
 # --- the parent side -----------------------------------------------------------------------
 
 
-def run(command: Sequence[str], fmt: str = "text", output: str | None = None) -> int:
+def run(
+    command: Sequence[str],
+    fmt: str = "text",
+    output: str | None = None,
+    *,
+    show_details: bool = False,
+) -> int:
     """Run ``command`` with recording injected; print the report; return its exit code.
 
-    The report goes to ``output`` (a file) when given, else to stderr. A program killed by
-    signal N gives 128 + N; a command that cannot be started gives 127.
+    The report goes to ``output`` (a file) when given, else to stderr; ``show_details`` puts
+    each role's long explanation under it in the text report. A program killed by signal N
+    gives 128 + N; a command that cannot be started gives 127.
     """
     import tempfile  # parent-side modules, kept out of the audited program's sys.modules
 
@@ -328,7 +399,10 @@ def run(command: Sequence[str], fmt: str = "text", output: str | None = None) ->
         code = _run_child(list(command), env)
         reports = _read_reports(directory)
     hooks = merge(reports)
-    text = render_json(hooks, len(reports)) if fmt == "json" else render_text(hooks, len(reports))
+    if fmt == "json":
+        text = render_json(hooks, len(reports))
+    else:
+        text = render_text(hooks, len(reports), show_details=show_details)
     if output is None:
         sys.stderr.write(text)
         sys.stderr.flush()
@@ -368,7 +442,7 @@ def _read_reports(directory: str) -> list[list[dict[str, Any]]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m loadermig.audit [--format text|json] [--output FILE] -- command...``."""
+    """``python -m loadermig.audit [--format text|json] [--output FILE] [-v] -- command...``."""
     import argparse
 
     args = list(sys.argv[1:] if argv is None else argv)
@@ -380,16 +454,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Run a program with the loadermig shim recording which legacy import "
         "hooks serve its imports; print that report at exit. The program's exit code and "
         "output are its own.",
-        usage="%(prog)s [--format text|json] [--output FILE] -- command [args...]",
+        usage="%(prog)s [--format text|json] [--output FILE] [-v] -- command [args...]",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "-v",
+        "--show-details",
+        action="store_true",
+        help="print each hook's long explanation under it (JSON always carries it)",
+    )
     parser.add_argument("--output", metavar="FILE", help="write the report here, not stderr")
     parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     parsed = parser.parse_args(options)
     command = parsed.rest + command
     if not command:
         parser.error("no command to run (put it after --)")
-    return run(command, parsed.format, parsed.output)
+    return run(command, parsed.format, parsed.output, show_details=parsed.show_details)
 
 
 if __name__ == "__main__":

@@ -62,6 +62,7 @@ class SharedOptions:
     quiet: bool
     config: Path | None
     stdin_filename: str | None
+    show_details: bool = False
 
 
 def shared_options(command: _F) -> _F:
@@ -109,6 +110,13 @@ def shared_options(command: _F) -> _F:
         ),
         click.option("-q", "--quiet", is_flag=True, help="No summary line and no progress bar."),
         click.option(
+            "-v",
+            "--show-details",
+            is_flag=True,
+            help="Print under each finding the long explanation of its rule and reason (why, "
+            "which Python removed what, what to do by hand); JSON and SARIF always carry it.",
+        ),
+        click.option(
             "--config",
             type=click.Path(exists=True, dir_okay=False, path_type=Path),
             help="Read [tool.loadermig] from this file instead of the nearest pyproject.toml.",
@@ -133,6 +141,7 @@ def shared_options(command: _F) -> _F:
             quiet=values.pop("quiet"),
             config=values.pop("config"),
             stdin_filename=values.pop("stdin_filename"),
+            show_details=values.pop("show_details"),
         )
         return command(shared, **values)
 
@@ -160,9 +169,9 @@ def rewrite(options: SharedOptions, dry_run: bool, check: bool) -> None:
     """Rewrite legacy import hooks under PATH... into SourceLoader / exec_module form.
 
     Prints one line per finding (path:line:col: LMnnn message [fixed|fixable|manual]) and a
-    summary. `-` reads standard input and writes the rewritten source to standard output.
-    Code on a line marked `# loadermig: skip` (or a whole file, with the comment before its
-    first statement) is left alone.
+    summary; -v adds each finding's explanation. `-` reads standard input and writes the
+    rewritten source to standard output. Code on a line marked `# loadermig: skip` (or a
+    whole file, with the comment before its first statement) is left alone.
     """
     from .codemod.engine import Mode
 
@@ -175,9 +184,9 @@ def rewrite(options: SharedOptions, dry_run: bool, check: bool) -> None:
 def scan(options: SharedOptions) -> None:
     """Report every use of a legacy import-system API under PATH..., writing nothing.
 
-    One line per finding: what a rule would rewrite ([fixable]) and what needs a person
-    ([manual]), with the Python version that removed the API. Like a linter, exits 1 when
-    anything is found.
+    One short line per finding: what a rule would rewrite ([fixable]) and what needs a person
+    ([manual], with the reason it was kept); -v adds the explanation, `loadermig rules LMnnn`
+    lists them all. Like a linter, exits 1 when anything is found.
     """
     from .codemod.engine import Mode
 
@@ -187,9 +196,9 @@ def scan(options: SharedOptions) -> None:
 @main.command("rules")
 @click.argument("rule_id", required=False, metavar="[LMnnn]")
 def rules_command(rule_id: str | None) -> None:
-    """List the rules, or explain one with a before/after example."""
+    """List the rules, or explain one: a before/after example, then its findings by reason."""
     from .codemod.rules import ALL_RULES, rule_by_id
-    from .codemod.rules.docs import rule_text
+    from .codemod.rules.docs import reasons_text, rule_text
 
     if rule_id is None:
         for rule in ALL_RULES:
@@ -201,7 +210,8 @@ def rules_command(rule_id: str | None) -> None:
     except KeyError:
         known = f"{ALL_RULES[0].ID}-{ALL_RULES[-1].ID}"
         raise click.BadParameter(f"no rule {rule_id!r} (known: {known})") from None
-    click.echo(rule_text(rule), nl=False)
+    click.echo(rule_text(rule))
+    click.echo(reasons_text(rule), nl=False)
 
 
 def run(command: str, mode: Mode, options: SharedOptions) -> int:
@@ -371,6 +381,8 @@ def _emit(
             click.echo(not_written_notice(outside, mode), file=text_out)
         for finding in result.findings:
             click.echo(finding.render(fixed_label), file=text_out)
+            if options.show_details and finding.details:
+                click.echo(finding.render_details(), file=text_out)
     if result.error is not None:
         one_line = result.error.replace("\r", "\\r").replace("\n", "\\n")
         click.echo(f"{result.path}: error: {one_line}", err=True)
@@ -437,8 +449,14 @@ def _wants_progress_bar(options: SharedOptions) -> bool:
     type=click.Path(dir_okay=False),
     help="Write the report to this file instead of stderr.",
 )
+@click.option(
+    "-v",
+    "--show-details",
+    is_flag=True,
+    help="Print each hook's long explanation under it (JSON always carries it).",
+)
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-def audit(fmt: str, output: str | None, command: tuple[str, ...]) -> None:
+def audit(fmt: str, output: str | None, show_details: bool, command: tuple[str, ...]) -> None:
     """Run COMMAND (after --) and report the legacy import hooks that served its imports.
 
     The program runs with the loadermig shim installed in recording mode; at its exit each
@@ -447,4 +465,4 @@ def audit(fmt: str, output: str | None, command: tuple[str, ...]) -> None:
     """
     from .audit import run as run_audit
 
-    sys.exit(run_audit(command, fmt, output))
+    sys.exit(run_audit(command, fmt, output, show_details=show_details))

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import Result
 
 from loadermig.cli import main
-from loadermig.codemod.rules import ALL_RULES
+from loadermig.codemod.rules import ALL_RULES, Rule, rule_by_id
 from loadermig.progress import Progress
 
+from ..conftest import ROOT
 from ._support import invoke as run_in
 from ._support import runner
 
@@ -21,6 +24,7 @@ SET_LOADER = (
     b"from importlib.util import set_loader\n\n\n@set_loader\ndef load(self, n):\n    pass\n"
 )
 MODERN = b"import importlib.abc\n"
+SARIF_SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text("utf-8"))
 
 
 def invoke(root: Path, *args: str, stdin: bytes | None = None) -> Result:
@@ -54,7 +58,7 @@ def test_scan_reports_what_rewrite_would_do_and_writes_nothing(tmp_path: Path) -
     assert unchanged(tmp_path, files)
     lines = finding_lines(result.stdout)
     assert lines[0].startswith("a.py:4:9: LM002 ") and lines[0].endswith("[fixable]")
-    assert lines[1].startswith("b.py:4:1: LM005 @set_loader was removed from importlib.util")
+    assert lines[1].startswith("b.py:4:1: LM005 kept: @set_loader (removed in Python 3.12) ")
     assert lines[1].endswith("[manual]")
     assert result.stdout.splitlines()[-1] == (
         "3 files scanned, 1 fixable and 1 manual findings, 0 failed"
@@ -109,10 +113,86 @@ def test_rules_explains_one_rule_with_before_and_after(rule: type) -> None:
     assert "\nAfter:\n\n" in text
 
 
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.ID)
+def test_rules_explains_every_reason_of_a_rule_after_its_example(rule: type[Rule]) -> None:
+    text = runner().invoke(main, ["rules", rule.ID]).stdout
+    head, _, reasons = text.partition("\nFindings, by reason\n\n")
+    assert "\nAfter:\n\n" in head and reasons
+    explained = {}
+    for block in reasons.strip("\n").split("\n\n"):
+        key, *body = block.splitlines()
+        assert key.startswith("  ") and not key.startswith("   ")
+        assert all(line.startswith("      ") for line in body)
+        explained[key.strip()] = " ".join(" ".join(body).split())
+    assert explained == {reason: " ".join(rule.details(reason).split()) for reason in rule.DETAILS}
+    assert explained, "a rule without reasons"
+
+
 def test_rules_rejects_an_unknown_rule() -> None:
     result = runner().invoke(main, ["rules", "LM999"])
     assert result.exit_code == 2
     assert "no rule 'LM999'" in result.stderr
+
+
+# --show-details ----------------------------------------------------------------------------
+
+
+def details_under_findings(text: str) -> list[tuple[str, str]]:
+    """(finding line, the indented text under it, words joined by single spaces)."""
+    pairs: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if ": LM" in line and not line.startswith(" "):
+            pairs.append((line, []))
+        elif line.startswith("    ") and pairs:
+            pairs[-1][1].append(line)
+    return [(line, " ".join(" ".join(body).split())) for line, body in pairs]
+
+
+@pytest.mark.parametrize(
+    ("command", "stream"),
+    [
+        (["scan"], "stdout"),
+        (["rewrite"], "stdout"),
+        (["rewrite", "--dry-run"], "stderr"),
+        (["rewrite", "--check"], "stdout"),
+    ],
+)
+@pytest.mark.parametrize("flag", ["-v", "--show-details"])
+def test_show_details_prints_each_explanation_under_its_finding(
+    tmp_path: Path, command: list[str], stream: str, flag: str
+) -> None:
+    make(tmp_path, {"a.py": PYLOADER, "b.py": SET_LOADER})
+    plain = getattr(invoke(tmp_path, *command, "."), stream)
+    make(tmp_path, {"a.py": PYLOADER, "b.py": SET_LOADER})
+    shown = getattr(invoke(tmp_path, *command, flag, "."), stream)
+    pairs = details_under_findings(shown)
+    lm002 = rule_by_id("LM002")
+    lm005 = rule_by_id("LM005")
+    expected = [
+        " ".join(lm002.details("converted").split()),
+        " ".join(lm005.details("set_loader-decorator-removed").split()),
+    ]
+    assert [details for _, details in pairs] == expected
+    assert [line for line, _ in pairs] == finding_lines(plain)  # the same short lines
+    assert details_under_findings(plain) == [(line, "") for line in finding_lines(plain)]
+    assert shown.splitlines()[-1] == plain.splitlines()[-1]  # the summary line is unchanged
+
+
+@pytest.mark.parametrize("flag", [[], ["-v"]])
+def test_json_and_sarif_carry_the_details_with_or_without_the_flag(
+    tmp_path: Path, flag: list[str]
+) -> None:
+    make(tmp_path, {"b.py": SET_LOADER})
+    details = rule_by_id("LM005").details("set_loader-decorator-removed")
+    report = json.loads(invoke(tmp_path, "scan", "--format", "json", *flag, ".").stdout)
+    [finding] = report["files"][0]["findings"]
+    assert finding["reason"] == "set_loader-decorator-removed"
+    assert finding["details"] == details and len(finding["message"]) <= 100
+    log = json.loads(invoke(tmp_path, "scan", "--format", "sarif", *flag, ".").stdout)
+    [result] = log["runs"][0]["results"]
+    assert result["message"]["text"] == finding["message"]
+    assert result["message"]["markdown"].endswith("\n\n" + details)
+    jsonschema.validate(log, SARIF_SCHEMA)
 
 
 # shared options --------------------------------------------------------------------------

@@ -142,7 +142,7 @@ def test_lm001_gives_later_rules_one_meaning() -> None:
     assert (
         result == "from importlib.abc import SourceLoader\n\n\nclass L(SourceLoader):\n    pass\n"
     )
-    assert findings[0].startswith("1:1: LM001 collapsed")
+    assert findings[0].startswith("1:1: LM001 3.1-compat fallback to PyLoader removed")
 
 
 def test_lm001_rule_table_names_are_importable_everywhere() -> None:

@@ -32,7 +32,8 @@ from loadermig.codemod.report import (
     sarif_replacements,
     sarif_report,
 )
-from loadermig.codemod.rules import ALL_RULES
+from loadermig.codemod.rules import ALL_RULES, rule_by_id
+from loadermig.codemod.rules.docs import REASONS_HEADING
 
 from ..conftest import FIXTURES, ROOT
 from .test_diff import CASES as DIFF_CASES
@@ -169,7 +170,7 @@ def test_json_report_is_valid_and_true_to_the_run(run: tuple[list[FileResult], S
     ).validate(report)
 
     assert report["schema"] == JSON_SCHEMA_ID == json_report_schema()["$id"]
-    assert report["version"] == 1
+    assert report["version"] == 2
     assert report["tool"] == {"name": "loadermig", "version": __version__}
     assert (report["command"], report["mode"]) == ("rewrite", "check")
     assert report["rules"] == [rule.ID for rule in ALL_RULES]
@@ -187,9 +188,15 @@ def test_json_report_is_valid_and_true_to_the_run(run: tuple[list[FileResult], S
                 "column": f.column,
                 "message": f.message,
                 "fixed": f.fixed,
+                "reason": f.reason,
+                "details": f.details,
             }
             for f in result.findings
         ]
+        for finding in entry["findings"]:  # issue #16: short message, the why in details
+            assert len(finding["message"]) <= 100 and "\n" not in finding["message"]
+            assert finding["reason"] and len(finding["details"]) > len(finding["message"])
+            assert finding["details"] == rule_by_id(finding["rule"]).details(finding["reason"])
     assert [entry["changed"] for entry in report["files"]] == [False, True, True, True, False]
     non_ascii = report["files"][1]["findings"]
     assert [(f["rule"], f["line"], f["column"], f["fixed"]) for f in non_ascii] == [
@@ -253,6 +260,28 @@ def test_schema_ties_the_mode_to_the_command() -> None:
     assert not validator.is_valid({**report, "surprise": 1})
 
 
+def test_schema_holds_finding_messages_to_one_short_line() -> None:
+    finding = {
+        "rule": "LM006",
+        "line": 1,
+        "column": 1,
+        "message": "find_spec() added to VendorImporter",
+        "fixed": True,
+        "reason": "added",
+        "details": "find_spec(fullname, path=None, target=None) was added.",
+    }
+    file = {"path": "f.py", "changed": True, "findings": [finding], "skipped": 0, "error": None}
+    report = json.loads(json_report([], Summary(), command="scan", mode="scan", rules=[]))
+    report["files"] = [file]
+    validator = jsonschema.Draft202012Validator(json_report_schema())
+    validator.validate(report)
+    for bad in ({"message": "x" * 101}, {"message": "one\ntwo"}, {"details": ""}):
+        bad_file = {**file, "findings": [{**finding, **bad}]}
+        assert not validator.is_valid({**report, "files": [bad_file]}), bad
+    without = {key: value for key, value in finding.items() if key != "details"}
+    assert not validator.is_valid({**report, "files": [{**file, "findings": [without]}]})
+
+
 def test_schema_is_shipped_in_the_package() -> None:
     schema = json_report_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
@@ -279,6 +308,11 @@ def test_sarif_meets_github_code_scanning_requirements(
         assert rule.BEFORE.strip() in descriptor["help"]["markdown"]
         assert rule.AFTER.strip() in descriptor["help"]["markdown"]
         assert "Before:" in descriptor["help"]["text"]
+        for reason in rule.DETAILS:  # each reason's long text, once per rule
+            for help_format in ("text", "markdown"):
+                assert REASONS_HEADING in descriptor["help"][help_format]
+            one_line = " ".join(rule.details(reason).split())
+            assert f"`{reason}`: {one_line}" in descriptor["help"]["markdown"]
         assert descriptor["defaultConfiguration"]["level"] in ("note", "warning", "error")
     assert sarif_run["columnKind"] == "unicodeCodePoints"
     assert sarif_run["newlineSequences"] == ["\r\n", "\n", "\r"]  # what apply_replacements uses
@@ -307,6 +341,10 @@ def test_sarif_results_are_the_findings(run: tuple[list[FileResult], Summary]) -
         assert entry["ruleId"] == finding.rule
         assert (region["startLine"], region["startColumn"]) == (finding.line, finding.column)
         assert entry["message"]["text"] == finding.message
+        # Viewers that render Markdown show the message and then its details.
+        markdown = entry["message"]["markdown"]
+        assert markdown.endswith("\n\n" + finding.details) and finding.details
+        assert markdown.split("\n\n", 1)[0].replace("\\", "") == finding.message
         assert entry["level"] == ("note" if finding.fixed else "warning")
         assert entry["properties"] == {"fixed": finding.fixed}
     uris = {

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 import libcst as cst
 import pytest
 
@@ -16,10 +19,11 @@ class RenameOldApi(Rule):
     TITLE = "test rule"
     TRIGGERS = (b"old_api",)
     BEFORE = AFTER = ""
+    DETAILS: ClassVar[Mapping[str, str]] = {"renamed": "old_api is new_api now."}
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
         if original_node.value == "old_api":
-            self.report(original_node, "renamed", fixed=True)
+            self.report(original_node, "renamed", fixed=True, reason="renamed")
             return updated_node.with_changes(value="new_api")
         return updated_node
 
@@ -31,9 +35,10 @@ class BreakSyntax(Rule):
     TITLE = "test rule"
     TRIGGERS = (b"old_api",)
     BEFORE = AFTER = ""
+    DETAILS: ClassVar[Mapping[str, str]] = {"moved": "Nothing moved, really."}
 
     def leave_Return(self, original_node: cst.Return, updated_node: cst.Return) -> cst.Return:
-        self.report(original_node, "moved", fixed=True)
+        self.report(original_node, "moved", fixed=True, reason="moved")
         return updated_node
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:

@@ -46,6 +46,7 @@ class Seen(Rule):
     BEFORE = AFTER = ""
     METADATA_DEPENDENCIES = (*Rule.METADATA_DEPENDENCIES, ScopeProvider)
     log: ClassVar[list[tuple[str, cst.Module, object]]] = []
+    DETAILS: ClassVar[dict[str, str]] = {"marker": "A marker name."}
 
     def visit_Module(self, node: cst.Module) -> None:
         self.log.append((self.ID, node, self.metadata[PositionProvider]))
@@ -53,7 +54,7 @@ class Seen(Rule):
     def visit_Name(self, node: cst.Name) -> None:
         if node.value == "marker":
             line = self.get_metadata(PositionProvider, node).start.line
-            self.report(node, f"marker (line {line})", fixed=False)
+            self.report(node, f"marker (line {line})", fixed=False, reason="marker")
 
 
 class SeenToo(Seen):

@@ -99,6 +99,42 @@ def test_third_party_legacy_hooks_are_reported_with_place_modules_and_rules(
     loader = hooks["legacypaths.LegacyFileLoader"]
     assert rules(loader) == {"loader": "LM004"}  # load_module decorated with module_for_loader
     assert loader["line"] == 14
+    for hook in hooks.values():  # issue #16: a short line per role, the long text as details
+        for role in hook["roles"]:
+            assert len(role["rewrite"]) <= 100 and "\n" not in role["rewrite"]
+            assert role["details"] == audit.DETAILS[_kind(role["rule"])]
+            assert f"`loadermig rules {role['rule']}`" in role["details"]
+
+
+def _kind(rule: str) -> str:
+    """The key of :data:`audit.RULES` (and DETAILS) of a rule ID."""
+    [kind] = [key for key, (rule_id, _) in audit.RULES.items() if rule_id == rule]
+    return kind
+
+
+def test_audit_messages_are_short_and_explained() -> None:
+    assert set(audit.DETAILS) == set(audit.RULES)
+    for key, (_, rewrite) in audit.RULES.items():
+        assert len(rewrite) <= 100 and ". " not in rewrite and not rewrite.endswith(".")
+        assert len(audit.DETAILS[key]) > 3 * len(rewrite), key
+
+
+@pytest.mark.parametrize("flag", ["-v", "--show-details"])
+def test_show_details_puts_each_roles_explanation_under_it(flag: str) -> None:
+    plain = run_audit(sys.executable, "-m", "app").stderr
+    shown = run_audit(sys.executable, "-m", "app", options=(flag,)).stderr
+    assert [line for line in shown.splitlines() if not line.startswith("      ")] == (
+        plain.splitlines()
+    )
+    lines = shown.splitlines()
+    start = lines.index(next(line for line in lines if line.startswith("  meta path finder")))
+    body = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("      "):
+            break
+        body.append(line.strip())
+    assert " ".join(body) == " ".join(audit.DETAILS["meta_path_finder"].split())
+    assert not any(line.startswith("      ") for line in plain.splitlines())
 
 
 def test_text_report_goes_to_stderr_after_the_programs_own_output() -> None:

@@ -1,8 +1,8 @@
-"""Machine-readable reports of a codemod run: loadermig's own JSON (version 1) and SARIF 2.1.0.
+"""Machine-readable reports of a codemod run: loadermig's own JSON (version 2) and SARIF 2.1.0.
 
 Pure functions over the engine's results (standard library only, no click): the command line
 decides where the text goes. Both formats are described in ``docs/report-format.md``; the JSON
-one also by the JSON Schema shipped as ``loadermig/schemas/report-1.schema.json``.
+one also by the JSON Schema shipped as ``loadermig/schemas/report-2.schema.json``.
 """
 
 from __future__ import annotations
@@ -26,16 +26,16 @@ from .. import __version__
 from .engine import FileResult, Mode, Summary, not_written_notice
 from .findings import Finding
 from .rules import ALL_RULES, Rule
-from .rules.docs import rule_markdown, rule_text
+from .rules.docs import reasons_markdown, reasons_text, rule_markdown, rule_text
 
 JSONObject = dict[str, Any]
 
 COMMANDS = ("scan", "rewrite")
 MODES = ("scan", "write", "diff", "check")
 
-JSON_SCHEMA_ID = "urn:loadermig:report:1"
-JSON_VERSION = 1
-JSON_SCHEMA_RESOURCE = "schemas/report-1.schema.json"
+JSON_SCHEMA_ID = "urn:loadermig:report:2"
+JSON_VERSION = 2
+JSON_SCHEMA_RESOURCE = "schemas/report-2.schema.json"
 
 SARIF_SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -68,7 +68,7 @@ def json_report(
     mode: Mode | str,
     rules: Sequence[type[Rule]],
 ) -> str:
-    """The run as loadermig's JSON report, version 1 (see ``docs/report-format.md``).
+    """The run as loadermig's JSON report, version 2 (see ``docs/report-format.md``).
 
     ``files`` lists, in run order, only the files with a finding, a change, an error or a
     place left alone by ``# loadermig: skip``; ``errors`` repeats every file error. The text
@@ -269,6 +269,8 @@ def _json_file(result: FileResult) -> JSONObject:
                 "column": finding.column,
                 "message": finding.message,
                 "fixed": finding.fixed,
+                "reason": finding.reason,
+                "details": finding.details,
             }
             for finding in result.findings
         ],
@@ -330,18 +332,21 @@ def _descriptors(rules: Sequence[type[Rule]], results: Sequence[FileResult]) -> 
 def _descriptor(rule: type[Rule]) -> JSONObject:
     """The SARIF ``reportingDescriptor`` of a rule, with the fields GitHub displays.
 
-    The help is the rule's documentation as ``loadermig rules`` and the README show it (with
-    the before/after example), followed by its module's longer explanation.
+    The help is the rule's documentation as the README shows it (with the before/after
+    example), followed by its module's longer explanation and the long text of each reason
+    its findings give (what ``loadermig rules LMnnn`` prints).
     """
     summary = _plain(inspect.cleandoc(rule.__doc__ or rule.TITLE))
     details = _module_details(rule)
     more = f"\n{details}\n" if details else ""
+    help_text = f"{rule_text(rule)}{more}\n{reasons_text(rule)}"
+    help_markdown = f"{rule_markdown(rule)}{more}\n{reasons_markdown(rule)}"
     return {
         "id": rule.ID,
         "name": _limited(rule.__name__.removesuffix("Rule") or rule.ID, _NAME_LIMIT),
         "shortDescription": {"text": _limited(rule.TITLE, _DESCRIPTION_LIMIT)},
         "fullDescription": {"text": _limited(summary, _DESCRIPTION_LIMIT)},
-        "help": {"text": rule_text(rule) + more, "markdown": rule_markdown(rule) + more},
+        "help": {"text": help_text, "markdown": help_markdown},
         "defaultConfiguration": {"level": "warning"},
         "properties": {
             "tags": ["maintainability", "compatibility"],
@@ -383,7 +388,7 @@ def _sarif_results(result: FileResult, rule_index: dict[str, int]) -> list[JSONO
         entry.update(
             {
                 "level": "note" if finding.fixed else "warning",
-                "message": {"text": finding.message},
+                "message": _sarif_message(finding),
                 "locations": [
                     {
                         "physicalLocation": {
@@ -398,6 +403,26 @@ def _sarif_results(result: FileResult, rule_index: dict[str, int]) -> list[JSONO
         )
         entries.append(entry)
     return entries
+
+
+def _sarif_message(finding: Finding) -> JSONObject:
+    """The short message as the text; in Markdown, the message and then its details (SARIF
+    viewers that render Markdown show it instead of the text)."""
+    message: JSONObject = {"text": finding.message}
+    details = finding.details
+    if details:
+        message["markdown"] = f"{_markdown_escaped(finding.message)}\n\n{details}"
+    return message
+
+
+def _markdown_escaped(text: str) -> str:
+    """``text`` with the characters Markdown would take as markup escaped outside its
+    backtick code spans (the messages quote code in them, which stays as it is)."""
+    parts = re.split(r"(`[^`]*`)", text)
+    return "".join(
+        part if part.startswith("`") else re.sub(r"([\\*_\[\]<>#|])", r"\\\1", part)
+        for part in parts
+    )
 
 
 def _fingerprint_digest(finding: Finding, path: str) -> str:

@@ -52,4 +52,12 @@ def rule_by_id(rule_id: str) -> type[Rule]:
     return by_id[rule_id]
 
 
-__all__ = ["ALL_RULES", "Rule", "rule_by_id"]
+def details_for(rule_id: str, reason: str) -> str:
+    """The long explanation of a finding of rule ``rule_id`` with ``reason`` ("" if unknown)."""
+    try:
+        return rule_by_id(rule_id).details(reason)
+    except KeyError:
+        return ""
+
+
+__all__ = ["ALL_RULES", "Rule", "details_for", "rule_by_id"]

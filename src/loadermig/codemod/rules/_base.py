@@ -7,7 +7,7 @@ positions back to the file as read and honours skip comments is in :mod:`._share
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import ClassVar
 
 import libcst as cst
@@ -24,9 +24,39 @@ from ._shared import (
     SkipComments,
 )
 
-__all__ = ["FINDINGS_KEY", "SHARED_KEY", "Rule", "SharedTree", "SkipComments", "code", "dotted"]
+__all__ = [
+    "FINDINGS_KEY",
+    "KEPT",
+    "MESSAGE_LIMIT",
+    "SHARED_KEY",
+    "Problem",
+    "Rule",
+    "SharedTree",
+    "SkipComments",
+    "code",
+    "dotted",
+    "fitted",
+]
 
+#: The longest finding message (issue #16: one short line each, the why in the details).
+MESSAGE_LIMIT = 100
+#: How the message of a finding about code left alone starts; the reason follows.
+KEPT = "kept: "
+#: The end of a message cut to :data:`MESSAGE_LIMIT`.
+_CUT = "..."
 _NAMES_A_RELEASE = re.compile(r"\b3\.1\d\b(?!-)")  # "3.12", not the "3.11" of "3.4-3.11"
+
+
+class Problem(str):
+    """Why a rule leaves code alone: a short clause for the finding's message, which also
+    carries the key of the long explanation (``reason``, a key of the rule's ``DETAILS``)."""
+
+    reason: str
+
+    def __new__(cls, text: str, reason: str) -> Problem:
+        problem = super().__new__(cls, text)
+        problem.reason = reason
+        return problem
 
 
 class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
@@ -71,13 +101,28 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
     #: never changes code itself (LM005 reports what LM004 left).
     ONLY_REPORTS: ClassVar[bool] = False
     #: Which Python removed (or stops calling) the legacy API the rule is about; added to
-    #: every finding whose message does not already name a Python 3.1x version.
+    #: every reason's details that do not already name a Python 3.1x version.
     REMOVAL: ClassVar[str] = ""
+    #: Reason key -> the long explanation of the findings reported with that reason (why,
+    #: which Python removed what, what to do by hand). Findings carry only a short message;
+    #: ``loadermig rules LMnnn`` and ``--show-details`` print these.
+    DETAILS: ClassVar[Mapping[str, str]] = {}
 
     @classmethod
     def changes_code(cls) -> bool:
         """Whether the rule ever rewrites code (else it only reports)."""
         return cls.REWRITES and not cls.ONLY_REPORTS
+
+    @classmethod
+    def details(cls, reason: str) -> str:
+        """The long explanation of ``reason`` (KeyError naming it when the rule has none)."""
+        try:
+            text = cls.DETAILS[reason]
+        except KeyError:
+            raise KeyError(f"{cls.ID} has no reason {reason!r}") from None
+        if cls.REMOVAL and not _NAMES_A_RELEASE.search(text):
+            text = f"{text}\n\nContext: {cls.REMOVAL}."
+        return text
 
     def __init__(self, context: CodemodContext) -> None:
         super().__init__(context)
@@ -131,11 +176,14 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
             return False
         return any(start <= span.start.line <= end for start, end in self._skipped.values())
 
-    def report(self, node: cst.CSTNode, message: str, *, fixed: bool) -> None:
+    def report(self, node: cst.CSTNode, message: str, *, fixed: bool, reason: str) -> None:
         """Record a finding at ``node``'s position (line and 1-based column).
 
-        Nothing is recorded for a node in a statement a skip comment designates, and the
-        statement being visited is then left as it is.
+        ``message`` is one short line (at most 100 characters, one sentence) saying what was
+        found or done there (one that a long name makes longer is cut to 100); ``reason`` is
+        the key of its long explanation in :attr:`DETAILS`. Nothing is recorded for a node in
+        a statement a skip comment designates, and the statement being visited is then left
+        as it is.
         """
         if self._in_skipped(node):
             self.void_open_statement()
@@ -144,8 +192,9 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
         start, end = span.start, span.end
         if (end.line, end.column) < (start.line, start.column):  # mapped across an edit
             end = start
-        if self.REMOVAL and not _NAMES_A_RELEASE.search(message):
-            message = f"{message} ({self.REMOVAL})"
+        self.details(reason)  # an unknown reason is a bug of the rule: fail here, not later
+        if len(message) > MESSAGE_LIMIT:  # only names of unusual length get here
+            message = message[: MESSAGE_LIMIT - len(_CUT)].rstrip() + _CUT
         findings: list[Finding] = self.context.scratch[FINDINGS_KEY]
         findings.append(
             Finding(
@@ -157,6 +206,7 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
                 fixed,
                 end_line=end.line,
                 end_column=end.column + 1,
+                reason=reason,
             )
         )
 
@@ -173,6 +223,12 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
     def refers_to(self, node: cst.CSTNode, *names: str) -> bool:
         """Whether ``node`` refers to one of the fully qualified ``names``."""
         return not self.qualified_names(node).isdisjoint(names)
+
+
+def fitted(message: str, shorter: str, *, after: str = "") -> str:
+    """``message`` if it fits on a finding's line (:data:`MESSAGE_LIMIT`) after the prefix
+    ``after``, else ``shorter``."""
+    return message if len(after + message) <= MESSAGE_LIMIT else shorter
 
 
 def code(node: cst.CSTNode) -> str:

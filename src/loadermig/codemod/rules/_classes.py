@@ -25,7 +25,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from ._base import Rule
+from ._base import KEPT, Rule, fitted
 
 SOURCE_LOADER = "importlib.abc.SourceLoader"
 CACHE_FROM_SOURCE = ("importlib.util.cache_from_source", "imp.cache_from_source")
@@ -264,12 +264,95 @@ class Flow:
         )
 
 
+def legacy_base_details(legacy: str) -> dict[str, str]:
+    """The long explanations of the reasons LM002/LM003 share, for the legacy ABC ``legacy``."""
+    by_hand = (
+        f" Rewrite by hand: derive from importlib.abc.SourceLoader, or keep {legacy} from "
+        "loadermig.shim.compat."
+    )
+    return {
+        "used-elsewhere": (
+            f"{legacy} is also used outside class bases in this file; a class rewritten while "
+            "that use stays would leave two meanings. Port that use first, then rerun."
+        ),
+        "star-import": (
+            "A star import may bind any name, so the names the rewrite needs and adds cannot "
+            "be checked. Import names explicitly, then rerun."
+        ),
+        "ambiguous-base": (
+            f"The base may also be something else than {legacy} (conditional or repeated "
+            "imports). Make it unambiguous, then rerun."
+        ),
+        "class-keyword": (
+            "The class statement passes keywords (a metaclass, say), which may depend on the "
+            "base class." + by_hand
+        ),
+        "decorated": (
+            f"The class is decorated, and the decorator may rely on it being a {legacy}." + by_hand
+        ),
+        "other-bases": (
+            f"The class has other bases; with SourceLoader instead of {legacy} other methods "
+            "may win in the method resolution order." + by_hand
+        ),
+        "one-line-body": "The class has a one-line body, where no method can be added." + by_hand,
+        "name-taken": (
+            "The name SourceLoader is already bound here to something else. Rename that, then "
+            "rerun."
+        ),
+        "builtin-rebound": (
+            "The code the rewrite adds uses a builtin (ImportError, OSError...) that this "
+            "module rebinds." + by_hand
+        ),
+        "load-module": (
+            "The class defines load_module(); the import system loads a SourceLoader through "
+            "exec_module() and would never call it. Move that work by hand."
+        ),
+        "hook": (
+            f"The class defines a method that SourceLoader calls during imports but {legacy} "
+            "never did (get_code, exec_module, path_stats, set_data...). Rename it or rewrite "
+            "by hand."
+        ),
+        "calls-load-module": (
+            "The class calls load_module(), which SourceLoader only has as a deprecated shim "
+            "(DeprecationWarning, slated for removal in Python 3.15)." + by_hand
+        ),
+        "super-get-filename": (
+            "The class calls super().get_filename(), which is abstract on SourceLoader." + by_hand
+        ),
+        "get-filename": (
+            f"The class defines get_filename(). {legacy} read the source through "
+            "source_path(), SourceLoader reads it through get_filename(), and loadermig cannot "
+            "show they agree (get_filename must give source_path(), ImportError where that is "
+            "None)." + by_hand
+        ),
+        "not-plain-base": (
+            f"{legacy} appears in a class's bases in a form that is not a plain base class "
+            "(starred, computed), so loadermig cannot tell what the class inherits. Rewrite "
+            "it by hand."
+        ),
+        "exported": (
+            f"`__all__` exports {legacy}, which Python 3.4 removed; modules that import it from "
+            "here keep using it. Stop exporting it, then rerun."
+        ),
+        "outside-base": (
+            f"{legacy} is referred to outside a plain class base; Python 3.4 removed it and "
+            "SourceLoader is no drop-in for this use. Port it by hand."
+        ),
+        "unresolved-base": (
+            f"A base spelled like {legacy} cannot be resolved because a star import may bind "
+            "it. Import it by name, then rerun."
+        ),
+    }
+
+
 @dataclass
 class Problem:
-    """Why a class stays as it is, at a place in the file."""
+    """Why a class stays as it is (or what its rewrite did), at a place in the file: a short
+    message and the key of its long explanation in the rule's ``DETAILS``."""
 
     node: cst.CSTNode
     message: str
+    reason: str
 
 
 @dataclass
@@ -350,14 +433,18 @@ class LegacyBaseRule(Rule):
         star = next((n for n in walk(node) if isinstance(n, cst.ImportFrom) and _is_star(n)), None)
         bases, others = self._references(node)
         for ref in others:
-            self.report(ref, self._outside_message(ref), fixed=False)
+            message, reason = self._outside_message(ref)
+            self.report(ref, message, fixed=False, reason=reason)
         for classdef in (n for n in walk(node) if isinstance(n, cst.ClassDef)):
             arg = bases.get(classdef)
             if arg is None:
                 unresolved = self._unresolved_legacy_base(classdef) if star else None
                 if star is not None and unresolved is not None:
                     self.report(
-                        unresolved, self._star_message(classdef, unresolved, star), fixed=False
+                        unresolved,
+                        self._star_message(classdef, unresolved, star),
+                        fixed=False,
+                        reason="unresolved-base",
                     )
                 continue
             info = self._class_info(classdef, arg)
@@ -365,11 +452,11 @@ class LegacyBaseRule(Rule):
             plan = self.plan(info, problems)
             if problems:
                 for problem in problems:
-                    self.report(problem.node, problem.message, fixed=False)
+                    self.report(problem.node, problem.message, fixed=False, reason=problem.reason)
                 continue
             self.plans[classdef] = plan
             for note in plan.notes:
-                self.report(note.node, note.message, fixed=True)
+                self.report(note.node, note.message, fixed=True, reason=note.reason)
             if self._needs_bare_name(info):
                 self.add_needed_import("importlib.abc", "SourceLoader")
                 self.remove_unused_import_by_node(arg.value)
@@ -454,52 +541,69 @@ class LegacyBaseRule(Rule):
         """Every reason, shared by both legacy ABCs, why ``info``'s class must stay as it is."""
         problems: list[Problem] = []
 
-        def add(node: cst.CSTNode, message: str) -> None:
-            problems.append(Problem(node, f"{info.title} {message}"))
+        def add(node: cst.CSTNode, message: str, reason: str) -> None:
+            problems.append(self._problem(info, node, message, reason))
 
         base, classdef = info.base.value, info.node
         if others:
             add(
                 base,
-                f"not rewritten while {self.LEGACY} is also used outside class bases "
-                f"(line {self._line(others[0])}): port that use first, then rerun",
+                f"not rewritten: {self.LEGACY} is also used outside class bases "
+                f"(line {self._line(others[0])})",
+                "used-elsewhere",
             )
         if star is not None:
             add(
                 base,
-                f"not rewritten: `{self._code(star)}` (line {self._line(star)}) may bind "
-                "any name, so the rewrite cannot be checked; import names explicitly, then rerun",
+                f"not rewritten: the star import on line {self._line(star)} may bind any name",
+                "star-import",
             )
         ambiguous = self.qualified_names(base) - set(self.legacy_names)
         if ambiguous:
             add(
                 base,
-                f"base `{self._code(base)}` may also be {', '.join(sorted(ambiguous))} "
-                "(conditional or repeated imports); make it unambiguous, then rerun",
+                fitted(
+                    f"not rewritten: base `{self._code(base)}` may also be "
+                    f"{', '.join(sorted(ambiguous))}",
+                    f"not rewritten: base `{self._code(base)}` may also be something else",
+                    after=f"{KEPT}{info.title} ",
+                ),
+                "ambiguous-base",
             )
         for keyword in classdef.keywords:
             add(
                 keyword,
-                f"passes `{self._code(keyword).rstrip(', ')}` in the class statement, "
-                "which may depend on the base class: rewrite by hand",
+                fitted(
+                    f"passes `{self._code(keyword).rstrip(', ')}` in the class statement",
+                    "passes keywords in the class statement",
+                    after=f"{KEPT}{info.title} ",
+                ),
+                "class-keyword",
             )
         for decorator in classdef.decorators:
             add(
                 decorator,
-                f"is decorated (`@{self._code(decorator.decorator)}`), and the "
-                f"decorator may rely on it being a {self.LEGACY}: rewrite by hand",
+                fitted(
+                    f"is decorated (`@{self._code(decorator.decorator)}`)",
+                    "is decorated",
+                    after=f"{KEPT}{info.title} ",
+                ),
+                "decorated",
             )
         other_bases = [arg for arg in classdef.bases if arg is not info.base]
         if other_bases:
             listed = ", ".join(self._code(arg.value) for arg in other_bases)
             add(
                 other_bases[0],
-                f"has other bases ({listed}); with SourceLoader instead of "
-                f"{self.LEGACY} other methods may win in the method resolution order: "
-                "rewrite by hand",
+                fitted(
+                    f"has other bases ({listed})",
+                    "has other bases",
+                    after=f"{KEPT}{info.title} ",
+                ),
+                "other-bases",
             )
         if not isinstance(classdef.body, cst.IndentedBlock):
-            add(classdef, "has a one-line body: rewrite by hand")
+            add(classdef, "has a one-line body", "one-line-body")
         if self._needs_bare_name(info):
             for assignment in info.scope["SourceLoader"]:
                 names = {q.name for q in assignment.get_qualified_names_for("SourceLoader")}
@@ -507,15 +611,16 @@ class LegacyBaseRule(Rule):
                     node = assignment.node if isinstance(assignment, Assignment) else classdef
                     add(
                         base,
-                        "not rewritten: the name SourceLoader is already bound here to "
-                        f"something else (line {self._line(node)}); rename that, then rerun",
+                        "not rewritten: SourceLoader is bound to something else "
+                        f"(line {self._line(node)})",
+                        "name-taken",
                     )
         for builtin in self.BUILTINS_USED:
             if not all(isinstance(a, BuiltinAssignment) for a in info.scope[builtin]):
                 add(
                     base,
-                    f"not rewritten: the code added would use {builtin}, which this "
-                    "module rebinds: rewrite by hand",
+                    f"not rewritten: the added code would use {builtin}, which is rebound",
+                    "builtin-rebound",
                 )
         for cls in (info, *self.subclasses(info)):
             problems += self._method_problems(cls)
@@ -525,8 +630,8 @@ class LegacyBaseRule(Rule):
         """What the methods of a class (or of a subclass) do that SourceLoader would change."""
         problems: list[Problem] = []
 
-        def add(node: cst.CSTNode, message: str) -> None:
-            problems.append(Problem(node, f"{info.title} {message}"))
+        def add(node: cst.CSTNode, message: str, reason: str) -> None:
+            problems.append(self._problem(info, node, message, reason))
 
         def where(name: str) -> cst.CSTNode:
             method = info.methods.get(name)
@@ -535,23 +640,22 @@ class LegacyBaseRule(Rule):
         if info.binds("load_module"):
             add(
                 where("load_module"),
-                "defines load_module(); the import system loads a "
-                "SourceLoader through exec_module() and would never call it: move that work "
-                "by hand",
+                "defines load_module(), which SourceLoader never calls",
+                "load-module",
             )
         for hook in SOURCE_LOADER_HOOKS:
             if info.binds(hook):
                 add(
                     where(hook),
-                    f"defines {hook}(), which SourceLoader calls during imports "
-                    f"but {self.LEGACY} never did: rename it or rewrite by hand",
+                    f"defines {hook}(), which SourceLoader calls but {self.LEGACY} never did",
+                    "hook",
                 )
         for node in walk(info.node.body):
             if isinstance(node, cst.Attribute) and node.attr.value == "load_module":
                 add(
                     node,
-                    "calls load_module(), which SourceLoader only has as a deprecated "
-                    "shim (DeprecationWarning, slated for removal): rewrite by hand",
+                    "calls load_module(), a deprecated shim on SourceLoader",
+                    "calls-load-module",
                 )
             elif (
                 isinstance(node, cst.Attribute)
@@ -561,16 +665,14 @@ class LegacyBaseRule(Rule):
             ):
                 add(
                     node,
-                    "calls super().get_filename(), which is abstract on SourceLoader: "
-                    "rewrite by hand",
+                    "calls super().get_filename(), abstract on SourceLoader",
+                    "super-get-filename",
                 )
         if info.binds("get_filename") and not self._get_filename_is_source_path(info):
             add(
                 where("get_filename"),
-                f"defines get_filename(); {self.LEGACY} read the source through "
-                "source_path(), SourceLoader reads it through get_filename(), and loadermig "
-                "cannot show they agree (get_filename must give source_path(), ImportError "
-                "where that is None): rewrite by hand",
+                "defines a get_filename() not shown to agree with source_path()",
+                "get-filename",
             )
         return problems
 
@@ -721,33 +823,41 @@ class LegacyBaseRule(Rule):
 
     # -- messages ------------------------------------------------------------------------
 
-    def _problem(self, info: ClassInfo, node: cst.CSTNode, message: str) -> Problem:
-        """A finding about ``info``'s class."""
-        return Problem(node, f"{info.title} {message}")
+    def _problem(
+        self, info: ClassInfo, node: cst.CSTNode, message: str, reason: str, *, fixed: bool = False
+    ) -> Problem:
+        """A finding about ``info``'s class: ``kept:`` (unless ``fixed``), its name, ``message``."""
+        head = "" if fixed else KEPT
+        text = fitted(f"{head}{info.title} {message}", f"{head}`{info.name}` {message}")
+        return Problem(node, text, reason)
 
-    def _outside_message(self, ref: cst.BaseExpression) -> str:
+    def _outside_message(self, ref: cst.BaseExpression) -> tuple[str, str]:
+        """The message and the reason of a finding about a use outside class bases."""
         parent = self.get_metadata(ParentNodeProvider, ref, None)
         owner = self.get_metadata(ParentNodeProvider, parent, None) if parent else None
         if isinstance(parent, cst.Arg) and isinstance(owner, cst.ClassDef):
-            return (
-                f"`{self._code(parent).rstrip(', ')}` is not a plain base class, so loadermig "
-                f"cannot tell what `{owner.name.value}` inherits: rewrite it by hand"
+            message = fitted(
+                f"{KEPT}`{self._code(parent).rstrip(', ')}` is not a plain base class of "
+                f"`{owner.name.value}`",
+                f"{KEPT}{self.LEGACY} is not a plain base class of `{owner.name.value}`",
             )
+            return message, "not-plain-base"
         if isinstance(ref, cst.SimpleString):
-            return (
-                f"`__all__` exports {self.LEGACY}, which Python 3.4 removed; modules that "
-                "import it from here keep using it: stop exporting it, then rerun"
-            )
+            return f"{KEPT}`__all__` exports {self.LEGACY}, removed in Python 3.4", "exported"
         qualified = sorted(self.qualified_names(ref) & set(self.legacy_names))[0]
-        return (
-            f"`{self._code(ref)}` refers to {qualified} outside a plain class base; Python "
-            "3.4 removed it and SourceLoader is no drop-in for this use: port it by hand"
+        shorter = f"{KEPT}{qualified} is used outside a class base"
+        if self._code(ref) == qualified:
+            return shorter, "outside-base"
+        message = fitted(
+            f"{KEPT}`{self._code(ref)}` refers to {qualified} outside a class base", shorter
         )
+        return message, "outside-base"
 
     def _star_message(self, classdef: cst.ClassDef, base: cst.Name, star: cst.ImportFrom) -> str:
-        return (
-            f"`{classdef.name.value}`: base `{base.value}` cannot be resolved because of "
-            f"`{self._code(star)}` (line {self._line(star)}); import it by name, then rerun"
+        return fitted(
+            f"{KEPT}base `{base.value}` of `{classdef.name.value}` may come from the star "
+            f"import on line {self._line(star)}",
+            f"{KEPT}base `{base.value}` may come from the star import on line {self._line(star)}",
         )
 
     def _code(self, node: cst.CSTNode) -> str:

@@ -20,7 +20,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from ._base import Rule
+from ._base import Problem, Rule
 
 SHIM = "loadermig.shim.compat."
 MODULE_FOR_LOADER = "module_for_loader"
@@ -181,7 +181,7 @@ LOADER_BASES = frozenset({"importlib.abc.Loader", "importlib.abc.ResourceLoader"
 class ClassFacts:
     """What a class and its bases provide, and why converting its load_module is unsafe."""
 
-    problem: str | None = None
+    problem: Problem | None = None
     has_is_package: bool = False
     has_create_module: bool = False
     loader_base: bool = False
@@ -273,16 +273,14 @@ class LoaderClasses:
         first = cls.body.body[0] if cls.body.body else None
         return None if first is None else self._rule.get_metadata(ScopeProvider, first, None)
 
-    def _own_problem(self, cls: cst.ClassDef, scope: Scope) -> str | None:
+    def _own_problem(self, cls: cst.ClassDef, scope: Scope) -> Problem | None:
         if scope.assignments["exec_module"]:
-            return (
-                "the class already defines exec_module(), which the import system has called "
-                "instead of this load_module() since Python 3.4; delete the one that should "
-                "not run"
-            )
+            return Problem(f"{cls.name.value} already defines exec_module()", "has-exec-module")
         bindings = [a for a in scope.assignments["load_module"] if isinstance(a, Assignment)]
         if len(bindings) > 1 or scope.accesses["load_module"]:
-            return "the class body binds or uses load_module besides this def; convert by hand"
+            return Problem(
+                f"{cls.name.value} binds or uses load_module besides this def", "other-binding"
+            )
         names = self._rule.qualified_names(cls)
         for other in self._classes:
             if other is cls or not any(
@@ -291,10 +289,10 @@ class LoaderClasses:
                 continue
             other_scope = self._scope(other)
             if other_scope is not None and other_scope.assignments["load_module"]:
-                return (
-                    f"its subclass {other.name.value} (line {self.line(other)}) overrides "
-                    "load_module(), and would get this class's exec_module(), which the import "
-                    "system prefers; convert both classes together by hand"
+                return Problem(
+                    f"subclass {other.name.value} (line {self.line(other)}) overrides "
+                    "load_module()",
+                    "subclass-overrides",
                 )
         return None
 
@@ -313,10 +311,9 @@ class LoaderClasses:
                 if isinstance(node, cst.FunctionDef) and _returns_none_only(self._rule, node):
                     facts.has_create_module = True
                 elif facts.problem is None:
-                    facts.problem = (
-                        f"{cls.name.value} defines create_module(), which the import system "
-                        "never called for this load_module() loader but would call after "
-                        "the conversion; check what it returns, then convert by hand"
+                    facts.problem = Problem(
+                        f"{cls.name.value} defines a create_module() not returning None",
+                        "has-create-module",
                     )
         mention = _PathMention()
         cls.visit(mention)
@@ -343,10 +340,9 @@ class LoaderClasses:
         if known:
             facts.problem = _inherits_exec_module(known[0])
         else:
-            facts.problem = (
-                f"its base class {self.code(base.value)} is not known to this rule: if it "
-                "defines exec_module(), the import system has been calling that instead of "
-                "this load_module() since Python 3.4; check it, then convert by hand"
+            facts.problem = Problem(
+                f"base class {self.code(base.value)} is unknown and may define exec_module()",
+                "unknown-base",
             )
 
 
@@ -375,11 +371,43 @@ EXEC_MODULE_BASES = frozenset(
 )
 
 
-def _inherits_exec_module(base: str) -> str:
-    return (
-        f"the class inherits exec_module() from {base}, which the import system has called "
-        "instead of this load_module() since Python 3.4; delete the one that should not run"
-    )
+def _inherits_exec_module(base: str) -> Problem:
+    return Problem(f"the class inherits exec_module() from {base}", "inherits-exec-module")
+
+
+#: The long explanations of the :class:`ClassFacts` problems (LM004's and LM008's reasons).
+CLASS_DETAILS = {
+    "has-exec-module": (
+        "The class already defines exec_module(), which the import system has called instead "
+        "of load_module() since Python 3.4, so the load_module() may never run. Delete the one "
+        "that should not run; a class with only exec_module() needs no conversion."
+    ),
+    "inherits-exec-module": (
+        "The class inherits exec_module(), which the import system has called instead of "
+        "load_module() since Python 3.4, so this load_module() may never run. Delete the one "
+        "that should not run."
+    ),
+    "other-binding": (
+        "The class body binds or uses load_module besides the def that would be converted "
+        "(an alias, a second def, a reference), which would then name a method that no "
+        "longer exists. Convert by hand."
+    ),
+    "subclass-overrides": (
+        "A subclass in this file overrides load_module(); after the conversion it would "
+        "inherit this class's exec_module(), which the import system prefers, so the "
+        "subclass's load_module() would no longer run. Convert both classes together by hand."
+    ),
+    "has-create-module": (
+        "The class defines a create_module() that does more than return None. The import "
+        "system never called it for a load_module() loader but would call it after the "
+        "conversion. Check what it returns, then convert by hand."
+    ),
+    "unknown-base": (
+        "A base class is not known to this rule. If it defines exec_module(), the import "
+        "system has been calling that instead of this load_module() since Python 3.4. Check "
+        "the base, then convert by hand."
+    ),
+}
 
 
 def _returns_none_only(rule: Rule, function: cst.FunctionDef) -> bool:

@@ -24,7 +24,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from ._base import Rule
+from ._base import KEPT, Problem, Rule, fitted
 from ._classes import parse_method
 
 #: Bases that define none of find_spec, find_module, find_loader, __getattr__.
@@ -56,14 +56,16 @@ class Plan:
     lines: Sequence[str]
     imports: Sequence[str]
     message: str
+    reason: str
 
 
 @dataclass
 class Refusal:
-    """Why a class is left alone, reported at ``node``."""
+    """Why a class is left alone, reported at ``node``: the message and its details' key."""
 
     node: cst.CSTNode
     message: str
+    reason: str
 
 
 @dataclass
@@ -131,29 +133,28 @@ class FinderRule(Rule):
         if isinstance(decision, Plan):
             problem = self.class_problem(view, decision.anchor)
             if problem is not None:
-                decision = Refusal(problem.node, self.NOT_DONE + problem.message)
+                decision = Refusal(problem.node, self.NOT_DONE + problem.message, problem.reason)
         if isinstance(decision, Refusal):
-            self.report(decision.node, decision.message, fixed=False)
+            self.report(decision.node, decision.message, fixed=False, reason=decision.reason)
             return
         self._plans[node] = decision
         for name in decision.imports:
             self.add_needed_import(name)
-        self.report(decision.anchor, decision.message, fixed=True)
+        self.report(decision.anchor, decision.message, fixed=True, reason=decision.reason)
 
     # -- checks shared by both rules -------------------------------------------------------
 
-    def decoration_problem(self, node: cst.FunctionDef) -> str | None:
+    def decoration_problem(self, node: cst.FunctionDef) -> Problem | None:
         """Why ``node`` is not a plain, undecorated, synchronous method."""
         name = node.name.value
         if node.decorators:
             code = self.module_node.code_for_node(node.decorators[0].decorator).strip()
-            return (
-                f"{name}() is decorated with @{code}, so neither its signature nor whether "
-                "the class or an instance is registered can be read from the def; add "
-                "find_spec() by hand"
+            message = fitted(
+                f"{name}() is decorated with @{code}", f"{name}() is decorated", after=KEPT
             )
+            return Problem(message, "decorated")
         if node.asynchronous is not None:
-            return f"{name}() is async; add find_spec() by hand"
+            return Problem(f"{name}() is async", "async")
         return None
 
     def class_problem(self, view: ClassView, anchor: cst.FunctionDef) -> Refusal | None:
@@ -161,17 +162,11 @@ class FinderRule(Rule):
         name = view.node.name.value
         for attr in ("__getattr__", "__getattribute__"):
             if view.binds(attr):
-                return Refusal(
-                    anchor,
-                    f"{name} defines {attr}(), so the import system may already have found a "
-                    "find_spec attribute on it; add find_spec() by hand",
-                )
+                return Refusal(anchor, f"{name} defines {attr}()", "getattr")
         for legacy in ("find_module", "find_loader"):
             if view.binds(legacy) and view.plain_def(legacy) is None:
                 return Refusal(
-                    anchor,
-                    f"{name} binds {legacy} other than by one plain def in its body; add "
-                    "find_spec() by hand",
+                    anchor, f"{name} binds {legacy} other than by one plain def", "binding"
                 )
         problem = self._bases_problem(view, anchor, seen=set())
         return problem or self._importlib_problem(view.node, anchor)
@@ -190,8 +185,12 @@ class FinderRule(Rule):
             code = self.module_node.code_for_node(keyword.value).strip()
             return Refusal(
                 anchor,
-                f"{view.node.name.value} has the class keyword {word}="
-                f"{code}, which may provide find_spec; add find_spec() by hand",
+                fitted(
+                    f"{view.node.name.value} has the class keyword {word}={code}",
+                    f"{view.node.name.value} has the class keyword {word}=...",
+                    after=KEPT,
+                ),
+                "class-keyword",
             )
         for base in view.node.bases:
             code = self.module_node.code_for_node(base.value).strip()
@@ -202,17 +201,24 @@ class FinderRule(Rule):
             if not names or not local or len(local) != len(names):
                 return Refusal(
                     anchor,
-                    f"the base class {code} of {view.node.name.value} is not known to this "
-                    "rule: if it defines find_spec() (or find_loader()), the import system "
-                    "has not been calling this method; check it, then add find_spec() by hand",
+                    fitted(
+                        f"base class {code} of {view.node.name.value} is unknown to this rule",
+                        f"a base class of {view.node.name.value} is unknown to this rule",
+                        after=KEPT,
+                    ),
+                    "unknown-base",
                 )
             for other in local:
                 for method in ("find_spec", "find_loader", "__getattr__", "__getattribute__"):
                     if other.binds(method):
                         return Refusal(
                             anchor,
-                            f"{view.node.name.value} inherits {method} from {code}, which "
-                            "decides what the import system calls; add find_spec() by hand",
+                            fitted(
+                                f"{view.node.name.value} inherits {method} from {code}",
+                                f"{view.node.name.value} inherits {method}",
+                                after=KEPT,
+                            ),
+                            "inherits",
                         )
                 problem = self._bases_problem(other, anchor, seen)
                 if problem is not None:
@@ -229,20 +235,17 @@ class FinderRule(Rule):
         while scope is not None and not isinstance(scope, GlobalScope):
             if not isinstance(scope, ClassScope) and scope.assignments["importlib"]:
                 return Refusal(
-                    anchor,
-                    "a function around the class binds the name importlib, which the new "
-                    "find_spec() would use; add find_spec() by hand",
+                    anchor, "a function around the class binds the name importlib", "importlib"
                 )
             scope = scope.parent
         if scope is None:
-            return Refusal(anchor, "cannot tell where the class is; add find_spec() by hand")
+            return Refusal(anchor, "loadermig cannot tell where the class is", "importlib")
         for assignment in scope.assignments["importlib"]:
             if not _imports_importlib(assignment):
                 return Refusal(
                     anchor,
-                    f"the module binds the name importlib (line {self._line(assignment)}) to "
-                    "something else than the importlib package, which the new find_spec() "
-                    "would use; rename it, then rerun",
+                    f"importlib is bound to something else (line {self._line(assignment)})",
+                    "importlib",
                 )
         return None
 
@@ -328,4 +331,40 @@ def arity(node: cst.FunctionDef) -> int | None:
 
 
 #: The finding's closing advice about the loaders the finder returns.
-LOADER_NOTE = "; a returned loader with only load_module() also needs exec_module() (LM008)"
+LOADER_NOTE = " A returned loader with only load_module() also needs exec_module() (LM008)."
+BY_HAND = " Add find_spec() by hand."
+#: The long explanations of the reasons LM006 and LM007 share.
+FINDER_DETAILS = {
+    "decorated": (
+        "The finder method is decorated, so neither its signature nor whether the class or an "
+        "instance is registered can be read from the def." + BY_HAND
+    ),
+    "async": "The finder method is async, which the import system never awaited." + BY_HAND,
+    "getattr": (
+        "The class defines __getattr__() or __getattribute__(), so the import system may "
+        "already have found a find_spec attribute on it." + BY_HAND
+    ),
+    "binding": (
+        "The class binds the legacy finder method other than by one plain def directly in its "
+        "body (an assignment, a second def, an import), so what the import system calls "
+        "cannot be read from the class." + BY_HAND
+    ),
+    "class-keyword": (
+        "The class statement passes a keyword (a metaclass other than abc.ABCMeta, say), "
+        "which may provide find_spec." + BY_HAND
+    ),
+    "unknown-base": (
+        "A base class is not known to this rule: if it defines find_spec() (or "
+        "find_loader()), the import system has not been calling this method. Check it, then "
+        "add find_spec() by hand."
+    ),
+    "inherits": (
+        "The class inherits find_spec, find_loader, __getattr__ or __getattribute__ from a "
+        "base class of this file, which decides what the import system calls." + BY_HAND
+    ),
+    "importlib": (
+        "The added find_spec() uses importlib.util, but the name importlib is bound to "
+        "something else than the importlib package here (in the module or a function around "
+        "the class). Rename it, then rerun, or add find_spec() by hand."
+    ),
+}

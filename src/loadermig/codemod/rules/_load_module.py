@@ -73,7 +73,50 @@ class _Created:
 
 
 class NotConvertible(Exception):
-    """The body is none of the shapes LM008 converts; the message says why."""
+    """The body is none of the shapes LM008 converts: a short message saying why, and the key
+    of its long explanation (``reason``; taken from a :class:`~._base.Problem` message)."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason: str = reason if reason is not None else getattr(message, "reason", "shape")
+
+
+#: The long explanations of LM008's reasons for leaving a ``load_module`` body alone.
+SHAPE_DETAILS = {
+    "shape": (
+        "LM008 converts two shapes of load_module(self, fullname). Execute: the method creates "
+        "a module (types.ModuleType(fullname), imp.new_module(fullname), or either inside "
+        "sys.modules.setdefault(fullname, ...)), registers it in sys.modules[fullname], runs "
+        "code into it and returns it, with at most a leading reload guard and a try/except "
+        "that only removes sys.modules[fullname] and re-raises. Alias: the method puts a "
+        "module it got from sys.modules[...], __import__ or importlib.import_module into "
+        "sys.modules[fullname] right before each return, and returns it. This body is "
+        "neither, so what the import would get after a conversion is not evident. Convert by "
+        "hand: exec_module(self, module) runs code into the module the import system created "
+        "and registered, and create_module(self, spec) returns None."
+    ),
+    "cleanup": (
+        "A try/except in load_module() does more than remove sys.modules[fullname] and "
+        "re-raise. Under exec_module() the import system removes the module itself when "
+        "execution fails, so only that part would be redundant; the rest needs a decision. "
+        "Convert by hand."
+    ),
+    "sys-modules": (
+        "load_module() uses sys.modules in a way this rule does not recognise (beyond the "
+        "reload guard, the registration of the module it creates, and setdefault). Under "
+        "exec_module() the import system registers the module itself. Convert by hand."
+    ),
+    "returns-other": (
+        "load_module() returns something else than the module it loads. Under exec_module() "
+        "the import returns whatever sys.modules[fullname] holds afterwards, and "
+        "exec_module's own result is ignored, so the conversion would change what the import "
+        "yields. Convert by hand."
+    ),
+    "rebinds-name": (
+        "load_module() rebinds or deletes its fullname parameter; the converted exec_module() "
+        "reads the name once from module.__name__. Convert by hand."
+    ),
+}
 
 
 def read_shape(rule: Rule, node: cst.FunctionDef, self_name: str, name: str) -> Shape:
@@ -92,7 +135,7 @@ class _Reader:
 
     def read(self) -> Shape:
         if not isinstance(self.node.body, cst.IndentedBlock):
-            raise NotConvertible("its body is on the def line; convert by hand")
+            raise NotConvertible("load_module()'s body is on the def line")
         statements = list(self.node.body.body)
         start = 1 if has_docstring(statements) else 0
         flat, cleanup = self._flatten(statements[start:])
@@ -103,14 +146,11 @@ class _Reader:
         ]
         names = {r.value.value if isinstance(r.value, cst.Name) else None for r in returns}
         if len(names) != 1 or None in names:
-            raise NotConvertible(
-                "it does not always return the same module variable, so what the import gets "
-                "is not evident; convert by hand"
-            )
+            raise NotConvertible("load_module() does not always return the same module variable")
         var = names.pop()
         assert var is not None
         if var in (self.name, self.self_name):
-            raise NotConvertible(f"it returns its parameter {var}; convert by hand")
+            raise NotConvertible(f"load_module() returns its parameter {var}", "returns-other")
         shape = Shape(alias=False, module_var=var, flat=statements[:start] + flat)
         shape.guard, shape.cleanup = guard, cleanup
         if guard:
@@ -119,10 +159,10 @@ class _Reader:
         if final is not None:
             shape.dropped.add(id(body[-1]))
         elif not body or not _cannot_fall_off(body[-1]):
-            raise NotConvertible("it can end without returning a module; convert by hand")
+            raise NotConvertible("load_module() can end without returning a module")
         self._check_name_param()
         if own_statements(self.node).yields:
-            raise NotConvertible("it is a generator; convert by hand")
+            raise NotConvertible("load_module() is a generator")
         created = self._creation(body)
         if created is not None and final is not None:
             self._read_execute(shape, body, created)
@@ -149,15 +189,16 @@ class _Reader:
         for statement in statements:
             if isinstance(statement, cst.Try) and self._is_cleanup(statement):
                 if cleanup:
-                    raise NotConvertible("it has two cleanup try statements; convert by hand")
+                    raise NotConvertible("load_module() has two cleanup try statements", "cleanup")
                 assert isinstance(statement.body, cst.IndentedBlock)
                 flat.extend(statement.body.body)
                 cleanup = True
             else:
                 if isinstance(statement, cst.Try) and self._removes_entry(statement):
                     raise NotConvertible(
-                        f"its try/except does more than remove sys.modules[{self.name}] and "
-                        "re-raise (the import system does that itself); convert by hand"
+                        f"load_module()'s try/except does more than remove "
+                        f"sys.modules[{self.name}]",
+                        "cleanup",
                     )
                 flat.append(statement)
         return flat, cleanup
@@ -312,7 +353,7 @@ class _Reader:
             isinstance(n, cst.Del) and _is_name(n.target, self.name) for n in walk(self.node)
         ):
             raise NotConvertible(
-                f"it rebinds or deletes its parameter {self.name}; convert by hand"
+                f"load_module() rebinds or deletes its parameter {self.name}", "rebinds-name"
             )
 
     def _bindings(self, var: str) -> set[int]:
@@ -334,14 +375,11 @@ class _Reader:
         target = created.targets[0]
         if isinstance(target, cst.Name) and target.value != var:
             raise NotConvertible(
-                f"it returns {var}, not the module {target.value} it creates and puts into "
-                "sys.modules, and the import would yield the registered one; convert by hand"
+                f"load_module() returns {var}, not the module {target.value} it registers",
+                "returns-other",
             )
         if self._bindings(var) != {id(t) for t in created.targets}:
-            raise NotConvertible(
-                f"{var} is bound more than once or by something else than the module it "
-                "creates; convert by hand"
-            )
+            raise NotConvertible(f"{var} is bound more than once or to something else")
         shape.setdefault = created.reuses
         shape.dropped.add(id(created.statement))
         registered = created.registers
@@ -361,8 +399,7 @@ class _Reader:
                     shape.dropped.add(id(statement))
         if not registered:
             raise NotConvertible(
-                f"it never puts {var} into sys.modules[{self.name}] at the top level of the "
-                "method; convert by hand"
+                f"load_module() never puts {var} into sys.modules[{self.name}] at its top level"
             )
         kept = [s for s in body if id(s) not in shape.dropped]
         self._check_sys_modules(kept)
@@ -388,10 +425,8 @@ class _Reader:
         bindings = self._bindings(var)
         if registrations is None or not bindings or not bindings <= allowed:
             raise NotConvertible(
-                f"it returns {var} without creating it as a new module "
-                "(types.ModuleType/imp.new_module) or taking it from sys.modules[...], "
-                "__import__ or importlib.import_module and putting it into "
-                f"sys.modules[{self.name}] right before each return; convert by hand"
+                f"load_module() returns {var}, neither a new module nor one it aliases",
+                "returns-other",
             )
         shape.alias = True
         shape.bare_returns = {id(r) for r in returns if r is not final}
@@ -470,8 +505,8 @@ class _Reader:
                 ):
                     line = self.rule.get_metadata(PositionProvider, node).start.line
                     raise NotConvertible(
-                        f"line {line} uses sys.modules in a way this rule does not "
-                        "recognise; convert by hand"
+                        f"sys.modules is used in an unrecognised way on line {line}",
+                        "sys-modules",
                     )
 
     def _other_read(self, node: cst.Subscript) -> bool:
@@ -496,7 +531,7 @@ class _Reader:
                 continue
             line = self.rule.get_metadata(PositionProvider, statement).start.line
             raise NotConvertible(
-                f"line {line} returns before the end, and not the module it loads; convert by hand"
+                f"line {line} returns early, and not the module it loads", "returns-other"
             )
 
 

@@ -34,7 +34,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from ._base import Rule, code, dotted
+from ._base import Rule, code, dotted, fitted
 from ._classes import assigned_value, body_statements, referents
 
 
@@ -70,6 +70,21 @@ class Legacy:
         """The version facts as a clause: ``X was removed in Python 3.12 (deprecated ...)``."""
         return f"{self.name} {'is' if self.scheduled else 'was'} {self.status}"
 
+    @property
+    def when(self) -> str:
+        """The removal, short: ``removed in Python 3.12`` / ``to be removed in Python 3.15``."""
+        return f"{'to be ' if self.scheduled else ''}removed in Python {self.removed}"
+
+    @property
+    def details(self) -> str:
+        """The long explanation of a finding about it: the version facts and the advice."""
+        return f"{self.fact}. {self.advice[:1].upper()}{self.advice[1:]}."
+
+
+def legacy_details(apis: Mapping[str, Legacy]) -> dict[str, str]:
+    """A rule's ``DETAILS`` for its legacy APIs: each one's key -> its long explanation."""
+    return {key: api.details for key, api in apis.items()}
+
 
 def brief(node: cst.BaseExpression) -> str:
     """``node`` as short one-line code for a message: arguments and subscripts elided."""
@@ -98,6 +113,13 @@ class RemovedNamesRule(ReportOnlyRule):
     #: Qualified name (``pkgutil.get_loader``) → what is known about it.
     APIS: ClassVar[Mapping[str, Legacy]]
 
+    @classmethod
+    def details(cls, reason: str) -> str:
+        """The APIs' details; a name that may mean several APIs has the keys joined by ``|``."""
+        if "|" in reason:
+            return "\n\n".join(super(RemovedNamesRule, cls).details(k) for k in reason.split("|"))
+        return super().details(reason)
+
     def visit_Import(self, node: cst.Import) -> bool:
         """Names in ``import a.b`` are modules, never one of the APIs; nothing to visit."""
         return False
@@ -115,9 +137,9 @@ class RemovedNamesRule(ReportOnlyRule):
                     name += f" as {alias.evaluated_alias}"
                 self.report(
                     alias,
-                    f"`from {module} import {name}`: {api.fact}, so this import fails from "
-                    f"then on; {api.advice}",
+                    f"kept: import of {api.name}, {api.when}",
                     fixed=False,
+                    reason=api.name,
                 )
         return False
 
@@ -147,13 +169,12 @@ class RemovedNamesRule(ReportOnlyRule):
         if apis is None:
             return True
         text = code(node)
+        meanings = " or ".join(f"{api.name}, {api.when}" for api in apis)
         if len(apis) == 1 and text == apis[0].name:
-            message = f"{apis[0].fact}: {apis[0].advice}"
+            message = f"kept: {meanings}"
         else:
-            message = f"`{text}` is " + "; or ".join(
-                f"{api.name}, {api.status}: {api.advice}" for api in apis
-            )
-        self.report(node, message, fixed=False)
+            message = fitted(f"kept: `{text}` is {meanings}", f"kept: this is {meanings}")
+        self.report(node, message, fixed=False, reason="|".join(api.name for api in apis))
         return False
 
     def _use(self, node: cst.CSTNode) -> list[Legacy] | None:
@@ -204,8 +225,11 @@ class MethodCallsRule(ReportOnlyRule):
             return
         if self.left_to_others(node):
             return
-        api = self.METHODS[func.attr.value]
-        self.report(node, f"`{brief(node)}`: {api.fact}; {api.advice}", fixed=False)
+        method = func.attr.value
+        api = self.METHODS[method]
+        what = f"legacy {method}(), {api.when}"
+        message = fitted(f"kept: `{brief(node)}` calls {what}", f"kept: a call of {what}")
+        self.report(node, message, fixed=False, reason=method)
 
     def left_to_others(self, call: cst.Call) -> bool:
         """Whether another rule already reports this call (subclasses say when)."""

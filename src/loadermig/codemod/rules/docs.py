@@ -37,6 +37,44 @@ def rule_text(rule: type[Rule]) -> str:
     )
 
 
+REASONS_HEADING = "Findings, by reason"
+
+
+def wrapped(paragraph: str, width: int, indent: str) -> list[str]:
+    """``paragraph`` as indented lines of at most ``width`` characters, broken only at spaces
+    (never inside a name, a version range such as 3.4-3.11 or a long path)."""
+    return textwrap.wrap(
+        paragraph,
+        width,
+        initial_indent=indent,
+        subsequent_indent=indent,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+
+
+def reasons_text(rule: type[Rule], width: int = 88) -> str:
+    """Each reason a finding of ``rule`` can give, with its long explanation, for a terminal.
+
+    The key is what JSON reports carry as a finding's ``reason``.
+    """
+    lines = [REASONS_HEADING, ""]
+    for reason in rule.DETAILS:
+        lines.append(f"  {reason}")
+        for paragraph in rule.details(reason).split("\n\n"):
+            lines.extend(wrapped(paragraph, width, " " * 6))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def reasons_markdown(rule: type[Rule]) -> str:
+    """:func:`reasons_text` as Markdown: one list item per reason."""
+    items = "".join(
+        f"- `{reason}`: {' '.join(rule.details(reason).split())}\n" for reason in rule.DETAILS
+    )
+    return f"#### {REASONS_HEADING}\n\n{items}"
+
+
 def rules_markdown(rules: Sequence[type[Rule]] = ALL_RULES) -> str:
     """Every rule's section, in order."""
     return "\n".join(rule_markdown(rule) for rule in rules)

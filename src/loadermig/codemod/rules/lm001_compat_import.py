@@ -14,14 +14,14 @@ nothing else in the statement can make a difference, and refuses, with a finding
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Union
+from typing import ClassVar, Union
 
 import libcst as cst
 from libcst.metadata import ImportAssignment, PositionProvider, ScopeProvider
 
-from ._base import Rule, code
+from ._base import KEPT, Problem, Rule, code, fitted
 
 ABC = "importlib.abc."
 SOURCE_LOADER = ABC + "SourceLoader"
@@ -54,9 +54,20 @@ CAUGHT = frozenset(
     )
 )
 
-NOT_DONE = "3.1-compat SourceLoader/PyLoader try/except left alone: "
-_DECIDE = "decide whether the code needs that, then collapse it by hand"
+NOT_DONE = KEPT
+_BY_HAND = (
+    " Collapse it by hand: keep `from importlib.abc import SourceLoader` (every Python since "
+    "3.2 has it) and drop the fallback to PyLoader."
+)
+_DECIDE = " Decide whether the code needs that, then collapse it by hand."
+_MOVE = " Move that out of the try/except, then rerun."
 Suite = Union[cst.IndentedBlock, cst.SimpleStatementSuite]
+
+
+def _runs(where: str, extra: str, reason: str) -> Problem:
+    """``<where> also runs <extra>``, or without the code when that would not fit."""
+    message = fitted(f"{where} also runs {extra}", f"{where} also runs other code", after=KEPT)
+    return Problem(message, reason)
 
 
 class Unsupported(Exception):
@@ -86,6 +97,41 @@ class CompatImportRule(Rule):
         "    from importlib.abc import PyLoader as SourceLoader\n"
     )
     AFTER = "from importlib.abc import SourceLoader\n"
+    DETAILS: ClassVar[Mapping[str, str]] = {
+        "collapsed": (
+            "The try/except fell back to importlib.abc.PyLoader for Python 3.1. Every Python "
+            "since 3.2 has importlib.abc.SourceLoader, so the except clause never ran; the "
+            "try's import stays, the fallback goes."
+        ),
+        "else-finally": (
+            "The try/except also has an else or a finally clause, which would run in a "
+            "different place once the statement is collapsed. Fold it in by hand."
+        ),
+        "handlers": (
+            "The try has more than one except clause, so something else than the missing "
+            "SourceLoader may be handled." + _BY_HAND
+        ),
+        "caught": (
+            "The except clause catches something else than ImportError (or its relatives), so "
+            "it may run for another reason than a missing SourceLoader." + _BY_HAND
+        ),
+        "try-runs": (
+            "The try also runs something besides the SourceLoader import (another statement, a "
+            "compound statement), which a collapse would have to keep." + _MOVE
+        ),
+        "except-runs": (
+            "The except clause also runs something besides the PyLoader import, which a "
+            "collapse would drop." + _DECIDE
+        ),
+        "abc-import": (
+            "The try also imports a name that not every Python 3.4+ importlib.abc has, so the "
+            "except clause can still run." + _BY_HAND
+        ),
+        "names-differ": (
+            "SourceLoader and PyLoader are bound to different names in the try and in the "
+            "except clause, so code may use either name." + _BY_HAND
+        ),
+    }
 
     # (ignore: Rule's unannotated tuple narrows libcst's ClassVar[Collection[ProviderT]])
     METADATA_DEPENDENCIES = (*Rule.METADATA_DEPENDENCIES, ScopeProvider)
@@ -102,13 +148,13 @@ class CompatImportRule(Rule):
             return updated_node
         problem = self._problem(original_node)
         if problem is not None:
-            self.report(original_node, NOT_DONE + problem, fixed=False)
+            self.report(original_node, NOT_DONE + problem, fixed=False, reason=problem.reason)
             return updated_node
         self.report(
             original_node,
-            "collapsed the Python 3.1 fallback to PyLoader: every Python since 3.2 has "
-            "importlib.abc.SourceLoader, so the except clause never ran",
+            "3.1-compat fallback to PyLoader removed, SourceLoader imported directly",
             fixed=True,
+            reason="collapsed",
         )
         for handler in original_node.handlers:
             self.remove_unused_import_by_node(handler)
@@ -151,47 +197,57 @@ class CompatImportRule(Rule):
                     continue
         return found
 
-    def _problem(self, node: cst.Try) -> str | None:
+    def _problem(self, node: cst.Try) -> Problem | None:
         """Why collapsing ``node`` to its ``try`` body could change behaviour (None: it can't)."""
         if node.orelse is not None or node.finalbody is not None:
             clause = "an else" if node.orelse is not None else "a finally"
-            return f"the statement also has {clause} clause; fold it in by hand"
+            return Problem(f"the compat try/except also has {clause} clause", "else-finally")
         if len(node.handlers) != 1:
-            return "the try has more than one except clause; collapse it by hand"
+            return Problem("the compat try has more than one except clause", "handlers")
         handler = node.handlers[0]
         caught = self._caught_names(handler.type)
         if caught is not None:
-            return f"its except clause catches {caught}, not ImportError; collapse it by hand"
+            return Problem(
+                fitted(
+                    f"the compat except clause catches {caught}, not ImportError",
+                    "the compat except clause catches more than ImportError",
+                    after=NOT_DONE,
+                ),
+                "caught",
+            )
         try:
             in_try = self._all_bindings(node.body)
         except Unsupported as extra:
-            return f"the try also runs {extra}; move that out of the try/except, then rerun"
+            return _runs("the compat try", str(extra), "try-runs")
         try:
             in_handler = self._all_bindings(handler.body)
         except Unsupported as extra:
-            return f"the except clause also runs {extra}; {_DECIDE}"
+            return _runs("the compat except clause", str(extra), "except-runs")
         for binding in in_try:
             if binding.target in ALWAYS_THERE:
                 continue
             if binding.target is not None and binding.target.startswith(ABC):
-                return (
-                    f"the try also imports {binding.target}, which not every Python 3.4+ "
-                    "has, so the except clause can still run; collapse it by hand"
+                return Problem(
+                    f"the compat try also imports {binding.target}, missing on some Python 3.4+",
+                    "abc-import",
                 )
-            return (
-                f"the try also runs `{code(binding.statement)}`; move that out of the "
-                "try/except, then rerun"
-            )
+            return _runs("the compat try", f"`{code(binding.statement)}`", "try-runs")
         for binding in in_handler:
             if binding.target not in PY_LOADERS | ALWAYS_THERE:
-                return f"the except clause also runs `{code(binding.statement)}`; {_DECIDE}"
+                return _runs(
+                    "the compat except clause", f"`{code(binding.statement)}`", "except-runs"
+                )
         source = {b.name for b in in_try if b.target == SOURCE_LOADER}
         fallback = {b.name for b in in_handler if b.target in PY_LOADERS}
         if source != fallback:
-            return (
-                "the names bound to SourceLoader and to PyLoader differ "
-                f"({', '.join(sorted(source))} vs {', '.join(sorted(fallback))}); "
-                "collapse it by hand"
+            return Problem(
+                fitted(
+                    "SourceLoader and PyLoader are bound to different names "
+                    f"({', '.join(sorted(source))} vs {', '.join(sorted(fallback))})",
+                    "SourceLoader and PyLoader are bound to different names",
+                    after=NOT_DONE,
+                ),
+                "names-differ",
             )
         return None
 

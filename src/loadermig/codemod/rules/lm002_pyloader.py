@@ -9,7 +9,16 @@ checks that keep a class as it is live in :mod:`._classes`.
 
 from __future__ import annotations
 
-from ._classes import ClassInfo, LegacyBaseRule, Plan, Problem
+from collections.abc import Mapping
+from typing import ClassVar
+
+from ._classes import ClassInfo, LegacyBaseRule, Plan, Problem, legacy_base_details
+
+_CONVERTED = (
+    "The class now derives from importlib.abc.SourceLoader, which every Python since 3.2 has; "
+    "its source_path() stays. get_source() of a module without source now raises ImportError "
+    "instead of returning None."
+)
 
 
 class PyLoaderRule(LegacyBaseRule):
@@ -20,6 +29,16 @@ class PyLoaderRule(LegacyBaseRule):
     REMOVAL = "importlib.abc.PyLoader was removed in Python 3.4, deprecated since 3.2"
     TRIGGERS = (b"PyLoader",)
     LEGACY = "PyLoader"
+    DETAILS: ClassVar[Mapping[str, str]] = {
+        "converted": _CONVERTED
+        + (
+            " get_filename() was added with PyLoader's contract: it returns source_path(), "
+            "and raises ImportError where that is None."
+        ),
+        "converted-own-get-filename": _CONVERTED
+        + " The class's own get_filename() gives the source path, as SourceLoader needs.",
+        **legacy_base_details("PyLoader"),
+    }
     BEFORE = """\
 from importlib.abc import PyLoader
 
@@ -50,10 +69,8 @@ class DirLoader(SourceLoader):
 
     def plan_methods(self, info: ClassInfo, plan: Plan, problems: list[Problem]) -> None:
         """Nothing beyond the shared rewrite; say what was done."""
-        done = "now subclasses importlib.abc.SourceLoader"
         if info.binds("get_filename"):
-            done += " (its own get_filename() gives the source path)"
+            done, reason = "now subclasses SourceLoader", "converted-own-get-filename"
         else:
-            done += "; get_filename() added: source_path(), ImportError where that is None"
-        done += "; get_source() of a module without source now raises, not returns None"
-        plan.notes.append(self._problem(info, info.base.value, done))
+            done, reason = "now subclasses SourceLoader, get_filename() added", "converted"
+        plan.notes.append(self._problem(info, info.base.value, done, reason, fixed=True))

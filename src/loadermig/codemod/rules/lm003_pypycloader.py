@@ -20,11 +20,13 @@ Anything else leaves the class as it is, with findings saying why.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 import libcst as cst
 from libcst.metadata import ParentNodeProvider
 
+from ._base import KEPT, fitted
 from ._classes import (
     ClassInfo,
     Flow,
@@ -35,6 +37,7 @@ from ._classes import (
     body_statements,
     has_docstring,
     leading_lines,
+    legacy_base_details,
     walk,
 )
 
@@ -70,6 +73,17 @@ PATH_STATS = (
 )
 
 
+_CONVERTED = (
+    "The class now derives from importlib.abc.SourceLoader, which every Python since 3.2 has: "
+    "source_mtime() became path_mtime() plus path_stats(), write_bytecode() became "
+    "set_data(). get_source() of a module without source now raises ImportError instead of "
+    "returning None."
+)
+_BY_HAND = (
+    " Rewrite by hand, or keep the class on loadermig.shim.compat.PyPycLoader (the same API)."
+)
+
+
 class PyPycLoaderRule(LegacyBaseRule):
     """Rewrite ``class L(PyPycLoader)`` to SourceLoader with path_stats/set_data."""
 
@@ -78,6 +92,66 @@ class PyPycLoaderRule(LegacyBaseRule):
     REMOVAL = "importlib.abc.PyPycLoader was removed in Python 3.4, deprecated since 3.2"
     TRIGGERS = (b"PyPycLoader",)
     LEGACY = "PyPycLoader"
+    DETAILS: ClassVar[Mapping[str, str]] = {
+        "converted": _CONVERTED
+        + (
+            " get_filename() was added as PyPycLoader had it: source_path(), else "
+            "bytecode_path(), else ImportError."
+        ),
+        "converted-own-get-filename": _CONVERTED,
+        "bytecode-path": (
+            "bytecode_path() stays: get_filename() still asks it when there is no source, as "
+            "PyPycLoader did. SourceLoader reads and writes bytecode at "
+            "importlib.util.cache_from_source(<source path>), where it already was."
+        ),
+        **legacy_base_details("PyPycLoader"),
+        "not-defined": (
+            "The class does not define source_mtime(), bytecode_path() and write_bytecode() as "
+            "methods itself (inherited, assigned, or missing), so loadermig cannot check "
+            "them." + _BY_HAND
+        ),
+        "called": (
+            "source_mtime() or write_bytecode() is called in this file; the rewrite would "
+            "rename it and make it take a path instead of a module name." + _BY_HAND
+        ),
+        "overridden": (
+            "A subclass overrides source_mtime(), bytecode_path() or write_bytecode(), which "
+            "the rewrite renames or stops using." + _BY_HAND
+        ),
+        "unusual": (
+            "The method is not a plain method (decorated, async, a generator, or with defaults "
+            "or *args), so its translation cannot be checked." + _BY_HAND
+        ),
+        "bytecode-raises": (
+            "bytecode_path() raises here. SourceLoader only reaches it (through "
+            "get_filename()) when there is no source, so elsewhere that error would silently "
+            "stop." + _BY_HAND
+        ),
+        "bytecode-elsewhere": (
+            "bytecode_path() returns a location other than "
+            "importlib.util.cache_from_source(self.source_path(fullname)). SourceLoader only "
+            "reads and writes bytecode there and cannot load bytecode without source: keep the "
+            "class on loadermig.shim.compat.PyPycLoader or port it by hand."
+        ),
+        "writes-bytecode-path": (
+            "write_bytecode() writes to self.bytecode_path(), which returns None while no "
+            "bytecode exists yet, so it never created bytecode where SourceLoader will." + _BY_HAND
+        ),
+        "name-used:path_stats": (
+            "source_mtime() uses the module name for more than the source path. "
+            "SourceLoader's path_stats() only gets that path." + _BY_HAND
+        ),
+        "name-used:set_data": (
+            "write_bytecode() uses the module name for more than the standard bytecode path. "
+            "SourceLoader's set_data() only gets that path." + _BY_HAND
+        ),
+        "oserror": (
+            "write_bytecode() can let an OSError escape (not inside try/except OSError). "
+            "SourceLoader.set_data() must not, or imports fail where bytecode cannot be "
+            "written (missing __pycache__, read-only directory). Catch OSError in "
+            "write_bytecode, then rerun."
+        ),
+    }
     BUILTINS_USED = ("ImportError", "OSError")
     GET_FILENAME = GET_FILENAME
     BEFORE = """\
@@ -164,8 +238,8 @@ class CachingLoader(SourceLoader):
                     self._problem(
                         info,
                         info.base.value,
-                        f"does not define {name}() as a method itself, so loadermig cannot "
-                        "check it: rewrite by hand",
+                        f"does not define {name}() as a method itself",
+                        "not-defined",
                     )
                 )
         problems += self._used_elsewhere(info)
@@ -182,23 +256,24 @@ class CachingLoader(SourceLoader):
         plan.replace[mtime] = [path_mtime]
         self.insert_after(info, plan, "source_mtime", [PATH_STATS])
         plan.replace[write] = [set_data]
-        added = "" if info.binds("get_filename") else ", get_filename() added as PyPycLoader had it"
+        own = info.binds("get_filename")
         plan.notes.append(
             self._problem(
                 info,
                 info.base.value,
-                "now subclasses importlib.abc.SourceLoader: source_mtime() became path_mtime() "
-                f"and path_stats(), write_bytecode() became set_data(){added}; get_source() of "
-                "a module without source now raises, not returns None",
+                "now subclasses SourceLoader" + ("" if own else ", get_filename() added"),
+                "converted-own-get-filename" if own else "converted",
+                fixed=True,
             )
         )
         plan.notes.append(
             Problem(
                 bytecode.name,
-                f"`{info.name}.bytecode_path()` kept: get_filename() still asks it when "
-                "there is no source, as PyPycLoader did; SourceLoader reads and writes "
-                "bytecode at importlib.util.cache_from_source(<source path>), where it "
-                "already was",
+                fitted(
+                    f"`{info.name}.bytecode_path()` kept for get_filename()",
+                    "bytecode_path() kept for get_filename()",
+                ),
+                "bytecode-path",
             )
         )
 
@@ -213,8 +288,8 @@ class CachingLoader(SourceLoader):
                     self._problem(
                         info,
                         node,
-                        f"not rewritten: {node.attr.value}() is called here, and it would be "
-                        "renamed and take a path instead of a module name: rewrite by hand",
+                        f"not rewritten: {node.attr.value}() is called here",
+                        "called",
                     )
                 )
         for subclass in self.subclasses(info):
@@ -225,8 +300,8 @@ class CachingLoader(SourceLoader):
                         self._problem(
                             subclass,
                             method.name if method else subclass.node.name,
-                            f"overrides {name}(), which the rewrite renames or stops using: "
-                            "rewrite by hand",
+                            f"overrides {name}(), which the rewrite renames or stops using",
+                            "overridden",
                         )
                     )
         return problems
@@ -238,26 +313,21 @@ class CachingLoader(SourceLoader):
         flow = Flow(self, method)
         name = f"`{info.name}.bytecode_path()`"
         if not flow.is_plain(2):
-            problems.append(Problem(method.name, f"{name} {_UNUSUAL}"))
+            problems.append(Problem(method.name, f"{KEPT}{name} {_UNUSUAL}", "unusual"))
             return None
         for node in flow.raises:
-            problems.append(
-                Problem(
-                    node,
-                    f"{name} raises here; SourceLoader only reaches it (through "
-                    "get_filename()) when there is no source, so elsewhere that error would "
-                    "silently stop: rewrite by hand",
-                )
-            )
+            problems.append(Problem(node, f"{KEPT}{name} raises here", "bytecode-raises"))
         wrong = [r for r in flow.returns if r.value and not flow.value(r.value) <= _STANDARD]
         if wrong or not flow.return_values() <= _STANDARD:
             problems.append(
                 Problem(
                     wrong[0] if wrong else method.name,
-                    f"{name} returns a location other than importlib.util.cache_from_source"
-                    "(self.source_path(fullname)); SourceLoader only reads and writes bytecode "
-                    "there and cannot load bytecode without source: keep the class on "
-                    "loadermig.shim.compat.PyPycLoader or port it by hand",
+                    fitted(
+                        f"{KEPT}{name} returns a location other than cache_from_source(source)",
+                        f"{KEPT}bytecode_path() returns a location other than "
+                        "cache_from_source(source)",
+                    ),
+                    "bytecode-elsewhere",
                 )
             )
             return None
@@ -284,7 +354,7 @@ class CachingLoader(SourceLoader):
         name = f"`{info.name}.{method.name.value}()`"
         arity = 2 if key is Kind.SOURCE else 3
         if not flow.is_plain(arity):
-            problems.append(Problem(method.name, f"{name} {_UNUSUAL}"))
+            problems.append(Problem(method.name, f"{KEPT}{name} {_UNUSUAL}", "unusual"))
             return None
         statements = list(body_statements(method))
         start = 1 if has_docstring(statements) else 0
@@ -317,37 +387,26 @@ class CachingLoader(SourceLoader):
                     changed = True
         stray = [node for node in flow.param_accesses(1) if node not in covered]
         if stray:
-            problems.append(Problem(stray[0], f"{name} {self._stray_reason(flow, key, stray[0])}"))
+            why, reason = self._stray_reason(flow, key, stray[0])
+            problems.append(Problem(stray[0], f"{KEPT}{name} {why}", reason))
             return None
         if key is Kind.CACHE and (leak := self._unprotected(method, covered)) is not None:
             problems.append(
-                Problem(
-                    leak,
-                    f"{name} can let an OSError escape here (not inside try/except OSError); "
-                    "SourceLoader.set_data() must not, or imports fail where bytecode cannot "
-                    "be written (missing __pycache__, read-only directory): catch OSError in "
-                    "write_bytecode, then rerun",
-                )
+                Problem(leak, f"{KEPT}{name} can let an OSError escape here", "oserror")
             )
             return None
         new = method.visit(_Rewrite(method, new_name, param, dropped, replaced))
         assert isinstance(new, cst.FunctionDef)
         return new
 
-    def _stray_reason(self, flow: Flow, key: Kind, node: cst.CSTNode) -> str:
+    def _stray_reason(self, flow: Flow, key: Kind, node: cst.CSTNode) -> tuple[str, str]:
         parent = self.get_metadata(ParentNodeProvider, node, None)
         call = self.get_metadata(ParentNodeProvider, parent, None) if parent else None
         if isinstance(call, cst.Call) and flow.value(call) == {Kind.BYTECODE}:
-            return (
-                "writes to self.bytecode_path(), which returns None while no bytecode exists "
-                "yet, so it never created bytecode where SourceLoader will: rewrite by hand"
-            )
+            return "writes to self.bytecode_path()", "writes-bytecode-path"
         target = "the standard bytecode path" if key is Kind.CACHE else key.value
         method = "set_data" if key is Kind.CACHE else "path_stats"
-        return (
-            f"uses the module name for more than {target} here; SourceLoader's {method}() "
-            "only gets that path: rewrite by hand"
-        )
+        return f"uses the module name for more than {target} here", f"name-used:{method}"
 
     def _unprotected(
         self, method: cst.FunctionDef, covered: set[cst.CSTNode]
@@ -392,10 +451,7 @@ _PARAM_NAMES = {
     Kind.SOURCE: ("path", "source_path", "source", "path_", "source_path_"),
     Kind.CACHE: ("path", "bytecode_path", "cache_path", "path_", "bytecode_path_"),
 }
-_UNUSUAL = (
-    "is not a plain method (decorated, async, a generator, or with defaults or "
-    "*args): rewrite by hand"
-)
+_UNUSUAL = "is not a plain method"
 
 
 def _binding(flow: Flow, statement: cst.CSTNode) -> tuple[cst.Name, cst.BaseExpression] | None:

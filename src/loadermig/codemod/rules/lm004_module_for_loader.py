@@ -10,8 +10,9 @@ with ``exec_module`` the import system does all of that itself, so the method bo
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -22,7 +23,9 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from ._base import Problem
 from ._decorators import (
+    CLASS_DETAILS,
     MODULE_FOR_LOADER,
     ClassFacts,
     ExecModuleConversion,
@@ -33,7 +36,19 @@ from ._decorators import (
     removed_decorator,
 )
 
-NOT_DONE = "@module_for_loader load_module() not converted: "
+NOT_DONE = "kept: "
+_CONVERTED = (
+    "The @module_for_loader load_module(self, module) became exec_module(self, module), plus "
+    "create_module() returning None where the class has none: the import system reuses or "
+    "creates, registers and on failure removes the module and sets __loader__ and "
+    "__package__, as the decorator did. Stacked @set_loader / @set_package decorators are "
+    "dropped too, for the same reason, and a final `return module` goes (exec_module's result "
+    "is ignored)."
+)
+_BY_HAND = (
+    " Convert by hand: exec_module(self, module) with the body, create_module(self, spec) "
+    "returning None, or keep the decorator by importing it from loadermig.shim.compat."
+)
 
 
 @dataclass
@@ -52,6 +67,69 @@ class ModuleForLoaderRule(ExecModuleConversion):
     TITLE = "`@module_for_loader` `load_module(self, module)` -> `create_module` + `exec_module`"
     REMOVAL = "importlib.util.module_for_loader was removed in Python 3.12"
     TRIGGERS = (b"module_for_loader",)
+    DETAILS: ClassVar[Mapping[str, str]] = {
+        "converted": _CONVERTED
+        + (
+            " The class has no load_module() any more: code elsewhere that calls "
+            "loader.load_module(name) must switch to importlib.import_module(name)."
+        ),
+        "converted-loader-base": _CONVERTED
+        + (
+            " load_module(name) now falls back to importlib.abc.Loader's deprecated one (gone "
+            "in Python 3.15), so callers should switch to importlib.import_module(name)."
+        ),
+        **CLASS_DETAILS,
+        "not-method": (
+            "@module_for_loader decorates a function that is not a method defined directly in "
+            "a class body, so there is no loader class to give exec_module()." + _BY_HAND
+        ),
+        "ambiguous": (
+            "The decorator's name may also be bound to something else than importlib.util's "
+            "decorator (another import or definition in some branch)." + _BY_HAND
+        ),
+        "decorated": (
+            "load_module() has another decorator (or the same one twice); decide how it "
+            "applies to exec_module(module)." + _BY_HAND
+        ),
+        "not-load-module": (
+            "@module_for_loader decorates a method other than load_module(), which the import "
+            "system never called as a loader method." + _BY_HAND
+        ),
+        "signature": (
+            "The method is async or does not take exactly (self, module) without defaults, but "
+            "exec_module(module) gets one argument." + _BY_HAND
+        ),
+        "generator": "The method is a generator, so its body never ran as a loader's." + _BY_HAND,
+        "rebinds": (
+            "The method rebinds or deletes its module parameter, so the module the decorator "
+            "passed in and the one it ends with may differ." + _BY_HAND
+        ),
+        "returns-other": (
+            "The method returns something else than its module parameter, and exec_module's "
+            "result is ignored. Decide what that return was for, then convert by hand."
+        ),
+        "stacked-return": (
+            "A stacked @set_loader / @set_package fails with AttributeError unless the module "
+            "is returned, and some path returns None or falls off the end. Fix that path, "
+            "then rerun."
+        ),
+        "package": (
+            "The class sets __path__ but has no is_package(). After the conversion "
+            "package-ness and __package__ would come from the module spec, which without "
+            "is_package() marks no module as a package. Add is_package(fullname), then rerun."
+        ),
+        "called": (
+            "Code in this file uses load_module (a call, an attribute, a getattr string), which "
+            "the class would no longer define after the conversion. Switch that code to "
+            "importlib.import_module(name), then rerun."
+        ),
+        "other-use": (
+            "module_for_loader is used other than as the decorator of a load_module method "
+            "(passed around, called, wrapped); it was removed from importlib.util in Python "
+            "3.12. Rewrite that code to exec_module(module) by hand, or import "
+            "module_for_loader from loadermig.shim.compat."
+        ),
+    }
     BEFORE = (
         "from importlib.util import module_for_loader\n"
         "\n"
@@ -93,7 +171,7 @@ class ModuleForLoaderRule(ExecModuleConversion):
         kinds = [removed_decorator(found) for found in names]
         problem = self._problem(node, kinds)
         if problem is not None:
-            self.report(anchor, NOT_DONE + problem, fixed=False)
+            self.report(anchor, NOT_DONE + problem, fixed=False, reason=problem.reason)
             return
         owner = self._classes.owner(node)
         assert owner is not None
@@ -102,9 +180,10 @@ class ModuleForLoaderRule(ExecModuleConversion):
         self._plans[node] = plan
         if plan.add_create_module:
             self._create_module_before[node] = plan.self_name
-        self.report(anchor, self._done_message(node, kinds, plan, facts), fixed=True)
+        reason = "converted-loader-base" if facts.loader_base else "converted"
+        self.report(anchor, self._done_message(node, kinds, plan, facts), fixed=True, reason=reason)
 
-    def _problem(self, node: cst.FunctionDef, kinds: Sequence[str | None]) -> str | None:
+    def _problem(self, node: cst.FunctionDef, kinds: Sequence[str | None]) -> Problem | None:
         """Why converting ``node`` could change behaviour (None when it cannot)."""
         return (
             self._stack_problem(node, kinds)
@@ -112,61 +191,50 @@ class ModuleForLoaderRule(ExecModuleConversion):
             or self._class_problem(node)
         )
 
-    def _stack_problem(self, node: cst.FunctionDef, kinds: Sequence[str | None]) -> str | None:
+    def _stack_problem(self, node: cst.FunctionDef, kinds: Sequence[str | None]) -> Problem | None:
         """Where the method is, what else decorates it, and its signature."""
         owner = self._classes.owner(node)
         if owner is None:
-            return (
-                "it decorates a function that is not a method defined directly in a class "
-                "body; convert it to exec_module(self, module) by hand"
-            )
+            return Problem("@module_for_loader decorates a function, not a method", "not-method")
         for decorator, kind in zip(node.decorators, kinds):
             code = self._classes.code(decorator.decorator)
             if kind == "?":
-                return (
-                    f"@{code} may also be bound to something else than importlib.util's "
-                    "decorator; convert by hand"
-                )
+                return Problem(f"@{code} may be bound to something else", "ambiguous")
             if kind is None:
-                return (
-                    f"the method also has the decorator @{code}; decide how it applies to "
-                    "exec_module(module), then convert by hand"
-                )
+                return Problem(f"load_module() also has the decorator @{code}", "decorated")
         if max(Counter(kinds).values()) > 1:
-            return "the same decorator appears twice on the method; convert by hand"
+            return Problem("the same decorator appears twice on load_module()", "decorated")
         if node.name.value != "load_module":
-            return (
-                f"the decorated method is {node.name.value}(), not load_module(); convert by hand"
+            return Problem(
+                f"the decorated method is {node.name.value}(), not load_module()", "not-load-module"
             )
         if node.asynchronous is not None:
-            return "the method is async; convert by hand"
+            return Problem("load_module() is async", "signature")
         if _module_param(node) is None:
-            return (
-                "the method does not take exactly (self, module) without defaults, but "
-                "exec_module(module) gets one argument; convert by hand"
-            )
+            return Problem("load_module() does not take exactly (self, module)", "signature")
         return None
 
-    def _body_problem(self, node: cst.FunctionDef, kinds: Sequence[str | None]) -> str | None:
+    def _body_problem(self, node: cst.FunctionDef, kinds: Sequence[str | None]) -> Problem | None:
         """Generators, a rebound module parameter, and returns of anything but the module."""
         param = _module_param(node)
         assert param is not None
         own = own_statements(node)
         if own.yields:
             line = self._classes.line(own.yields[0])
-            return f"the method is a generator (yield on line {line}); convert by hand"
+            return Problem(f"load_module() is a generator (yield on line {line})", "generator")
         wanted = self.qualified_names(param.name)
         scope = self.get_metadata(ScopeProvider, param.name)
         for assignment in scope.assignments[param.name.value] if scope else ():
             if isinstance(assignment, Assignment) and assignment.node is not param:
-                return (
-                    f"the method rebinds its parameter {param.name.value} (line "
-                    f"{self._classes.line(assignment.node)}); convert by hand"
+                return Problem(
+                    f"load_module() rebinds its parameter {param.name.value} (line "
+                    f"{self._classes.line(assignment.node)})",
+                    "rebinds",
                 )
         for delete in own.deletes:
             if self.qualified_names(delete.target) & wanted:
                 line = self._classes.line(delete)
-                return f"the method deletes {param.name.value} (line {line}); convert by hand"
+                return Problem(f"load_module() deletes {param.name.value} (line {line})", "rebinds")
         returns_none = []
         for statement in own.returns:
             if statement.value is None or self.refers_to(statement.value, "builtins.None"):
@@ -175,25 +243,24 @@ class ModuleForLoaderRule(ExecModuleConversion):
                 isinstance(statement.value, cst.Name)
                 and self.qualified_names(statement.value) & wanted
             ):
-                return (
-                    f"line {self._classes.line(statement)} returns something else than its "
-                    f"parameter {param.name.value}, and exec_module's result is ignored; "
-                    "decide what that return was for, then convert by hand"
+                return Problem(
+                    f"line {self._classes.line(statement)} returns something else than "
+                    f"{param.name.value}",
+                    "returns-other",
                 )
         stacked = sorted({kind for kind in kinds if kind and kind != MODULE_FOR_LOADER})
         if stacked and (returns_none or not _ends_in_return_or_raise(node)):
             where = (
                 f"line {self._classes.line(returns_none[0])} returns None"
                 if returns_none
-                else "the method can end without returning the module"
+                else "load_module() may end without returning it"
             )
-            return (
-                f"the stacked @{stacked[0]} fails with AttributeError unless the module is "
-                f"returned, and {where}; fix that path, then rerun"
+            return Problem(
+                f"@{stacked[0]} needs the module returned, but {where}", "stacked-return"
             )
         return None
 
-    def _class_problem(self, node: cst.FunctionDef) -> str | None:
+    def _class_problem(self, node: cst.FunctionDef) -> Problem | None:
         """The class and its relatives, and other code using ``load_module``."""
         owner = self._classes.owner(node)
         assert owner is not None
@@ -201,18 +268,10 @@ class ModuleForLoaderRule(ExecModuleConversion):
         if facts.problem is not None:
             return facts.problem
         if not facts.has_is_package and facts.mentions_path:
-            return (
-                "the class sets __path__ but has no is_package(); after the conversion "
-                "package-ness and __package__ would come from the module spec, which "
-                "without is_package() marks no module as a package; add "
-                "is_package(fullname), then rerun"
-            )
+            return Problem("the class sets __path__ but has no is_package()", "package")
         use = self._classes.first_load_module_use()
         if use is not None:
-            return (
-                f"line {self._classes.line(use)} uses load_module, which this class would no "
-                "longer define; switch that code to importlib.import_module(name), then rerun"
-            )
+            return Problem(f"load_module is used on line {self._classes.line(use)}", "called")
         return None
 
     def _plan(self, node: cst.FunctionDef, facts: ClassFacts) -> _Plan:
@@ -238,29 +297,13 @@ class ModuleForLoaderRule(ExecModuleConversion):
         plan: _Plan,
         facts: ClassFacts,
     ) -> str:
-        param = _module_param(node)
-        assert param is not None
-        name = param.name.value
-        parts = [f"converted load_module(self, {name}) to exec_module(self, {name})"]
+        message = "load_module() converted to exec_module()"
         if plan.add_create_module:
-            parts[0] += " plus create_module() returning None"
+            message += ", create_module() added"
         stacked = sorted({kind for kind in kinds if kind and kind != MODULE_FOR_LOADER})
         if stacked:
-            dropped = " and @".join(stacked)
-            parts.append(
-                f"dropped @{dropped} too (the import system sets __loader__ and __package__)"
-            )
-        if facts.loader_base:
-            parts.append(
-                "load_module(name) now falls back to importlib.abc.Loader's deprecated one "
-                "(gone in Python 3.15), so callers should switch to importlib.import_module(name)"
-            )
-        else:
-            parts.append(
-                "the class has no load_module() any more: code elsewhere that calls "
-                "loader.load_module(name) must switch to importlib.import_module(name)"
-            )
-        return "; ".join(parts)
+            message += f", @{'/@'.join(stacked)} dropped"
+        return message
 
     # -- rewriting ------------------------------------------------------------------------
 
@@ -279,9 +322,9 @@ class ModuleForLoaderRule(ExecModuleConversion):
             return  # a binding (def, assignment target), not a use
         self.report(
             node,
-            "module_for_loader (removed in Python 3.12) is used here other than as the "
-            "decorator of a load_module method; rewrite it to exec_module(module) by hand",
+            "kept: module_for_loader is used other than as a load_module() decorator",
             fixed=False,
+            reason="other-use",
         )
 
     def leave_Return(self, original_node: cst.Return, updated_node: cst.Return) -> cst.Return:

@@ -9,6 +9,9 @@ every use is reported for a person to handle. Stacks with ``module_for_loader`` 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 import libcst as cst
 from libcst.metadata import ExpressionContext, ExpressionContextProvider
 
@@ -23,6 +26,34 @@ from ._decorators import (
 )
 
 _SETS = {SET_LOADER: "__loader__", SET_PACKAGE: "__package__"}
+
+
+def _reason(api: str, *, decorator: bool, shim: bool) -> str:
+    """The key of a finding's details: ``set_loader-decorator-shim`` and so on."""
+    return f"{api}-{'decorator' if decorator else 'use'}-{'shim' if shim else 'removed'}"
+
+
+def _details(api: str, *, decorator: bool, shim: bool) -> str:
+    """Why such a use is left alone, and the ways out."""
+    attribute = _SETS[api]
+    if decorator:
+        what = f"@{api}"
+        way_out = (
+            "convert the load_module(fullname) it decorates to create_module/"
+            f"exec_module(module), for which the import system sets {attribute} itself"
+        )
+    else:
+        what = f"{api} (used here other than as a decorator)"
+        way_out = (
+            "move the load_module(fullname) it serves to create_module/exec_module(module), "
+            f"for which the import system sets {attribute} itself"
+        )
+    if shim:
+        return f"{what} comes from loadermig.shim.compat; to drop the shim, {way_out}."
+    return (
+        f"{what} was removed from importlib.util in Python 3.12: {way_out}, or import "
+        f"{api} from loadermig.shim.compat."
+    )
 
 
 class SetLoaderPackageRule(Rule):
@@ -41,6 +72,12 @@ class SetLoaderPackageRule(Rule):
         "        ...\n"
     )
     AFTER = "(unchanged; a finding explains how to convert load_module to exec_module)\n"
+    DETAILS: ClassVar[Mapping[str, str]] = {
+        _reason(api, decorator=decorator, shim=shim): _details(api, decorator=decorator, shim=shim)
+        for api in _SETS
+        for decorator in (True, False)
+        for shim in (True, False)
+    }
 
     # (ignore: Rule's unannotated tuple narrows libcst's ClassVar[Collection[ProviderT]])
     METADATA_DEPENDENCIES = (
@@ -66,7 +103,12 @@ class SetLoaderPackageRule(Rule):
         api = _api(names)
         if api is not None:
             self._skip.add(node.decorator)
-            self.report(node, _message(api, names, decorator=True), fixed=False)
+            self.report(
+                node,
+                _message(api, names, decorator=True),
+                fixed=False,
+                reason=_reason(api, decorator=True, shim=from_shim(names)),
+            )
 
     def visit_Name(self, node: cst.Name) -> None:
         """Report ``set_loader`` used other than as a decorator."""
@@ -84,7 +126,12 @@ class SetLoaderPackageRule(Rule):
         names = self.qualified_names(node)
         api = _api(names)
         if api is not None:
-            self.report(node, _message(api, names, decorator=False), fixed=False)
+            self.report(
+                node,
+                _message(api, names, decorator=False),
+                fixed=False,
+                reason=_reason(api, decorator=False, shim=from_shim(names)),
+            )
 
 
 def _api(names: set[str]) -> str | None:
@@ -93,23 +140,9 @@ def _api(names: set[str]) -> str | None:
 
 
 def _message(api: str, names: set[str], *, decorator: bool) -> str:
-    """What the finding says: why this is left alone, and the ways out."""
-    attribute = _SETS[api]
+    """What the finding says: what is left alone, and why."""
+    what = f"@{api}" if decorator else api
+    where = "from loadermig.shim.compat" if from_shim(names) else "(removed in Python 3.12)"
     if decorator:
-        what = f"@{api}"
-        way_out = (
-            "convert the load_module(fullname) it decorates to create_module/"
-            f"exec_module(module), for which the import system sets {attribute} itself"
-        )
-    else:
-        what = f"{api} (used here other than as a decorator)"
-        way_out = (
-            "move the load_module(fullname) it serves to create_module/exec_module(module), "
-            f"for which the import system sets {attribute} itself"
-        )
-    if from_shim(names):
-        return f"{what} comes from loadermig.shim.compat; to drop the shim, {way_out}"
-    return (
-        f"{what} was removed from importlib.util in Python 3.12: {way_out}, or import "
-        f"{api} from loadermig.shim.compat"
-    )
+        return f"kept: {what} {where} needs its load_module() converted by hand"
+    return f"kept: {what} {where} is used other than as a decorator"

@@ -11,8 +11,21 @@ import system calls, are left alone with a finding.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import ClassVar
 
-from ._finders import LOADER_NOTE, NEUTRAL_BASES, ClassView, FinderRule, Plan, Refusal, arity
+from ._base import KEPT, fitted
+from ._finders import (
+    BY_HAND,
+    FINDER_DETAILS,
+    LOADER_NOTE,
+    NEUTRAL_BASES,
+    ClassView,
+    FinderRule,
+    Plan,
+    Refusal,
+    arity,
+)
 
 FIND_SPEC = (
     "def find_spec(self, fullname, path=None, target=None):",
@@ -27,7 +40,25 @@ FIND_SPEC = (
 class MetaPathFinderRule(FinderRule):
     """Add ``find_spec`` to classes with a meta path ``find_module(self, fullname, path)``."""
 
-    NOT_DONE = "meta path finder not converted: "
+    NOT_DONE = KEPT
+    DETAILS: ClassVar[Mapping[str, str]] = {
+        "added": (
+            "find_spec(fullname, path=None, target=None) was added: it returns "
+            "importlib.util.spec_from_loader(fullname, loader) for the loader find_module() "
+            "returns, else None, as Python 3.4-3.11 did. find_module() stays for old callers."
+            + LOADER_NOTE
+        ),
+        **FINDER_DETAILS,
+        "signature": (
+            "find_module() takes neither (self, fullname, path) like a meta path finder nor "
+            "(self, fullname) like a path entry finder." + BY_HAND
+        ),
+        "path-hooks": (
+            "The class is also mentioned next to sys.path_hooks, where the import system calls "
+            "find_module(fullname) and find_spec(fullname, target) with one argument fewer. "
+            "Add find_spec() by hand for the way it is used."
+        ),
+    }
     ID = "LM006"
     TITLE = "meta path finder `find_module(fullname, path)` -> plus a delegating `find_spec`"
     REMOVAL = "Python 3.12 stopped calling find_module() on sys.meta_path finders"
@@ -59,38 +90,33 @@ class MetaPathFinderRule(FinderRule):
         if node is None:
             return Refusal(
                 view.node,
-                self.NOT_DONE + f"{cls} binds find_module other than by one def directly in its "
-                "body; add find_spec(fullname, path, target) by hand",
+                self.NOT_DONE + f"{cls} binds find_module other than by one plain def",
+                "binding",
             )
         problem = self.decoration_problem(node)
         if problem is not None:
-            return Refusal(node, self.NOT_DONE + problem)
+            return Refusal(node, self.NOT_DONE + problem, problem.reason)
         count = arity(node)
         if count == 2:
             return None  # find_module(self, fullname): a path entry finder (LM007)
         if count != 3:
             return Refusal(
                 node,
-                self.NOT_DONE + f"{cls}.find_module() takes neither (self, fullname, path) like a "
-                "meta path finder nor (self, fullname) like a path entry finder; add "
-                "find_spec() by hand",
+                fitted(
+                    f"{KEPT}{cls}.find_module() takes neither (self, fullname, path) "
+                    "nor (self, fullname)",
+                    f"{KEPT}find_module() takes neither (self, fullname, path) "
+                    "nor (self, fullname)",
+                ),
+                "signature",
             )
         if self.on_path_hooks(view.node):
             return Refusal(
                 node,
-                self.NOT_DONE + f"{cls} is also mentioned next to sys.path_hooks, where the import "
-                "system calls find_module(fullname) and find_spec(fullname, target) with one "
-                "argument fewer; add find_spec() by hand for the way it is used",
+                self.NOT_DONE + f"{cls} is also mentioned next to sys.path_hooks",
+                "path-hooks",
             )
-        return Plan(
-            node,
-            FIND_SPEC,
-            ("importlib.util",),
-            f"added find_spec(fullname, path=None, target=None) to {cls}: it returns "
-            "importlib.util.spec_from_loader(fullname, loader) for the loader find_module() "
-            "returns, else None, as Python 3.4-3.11 did; find_module() stays for old callers"
-            + LOADER_NOTE,
-        )
+        return Plan(node, FIND_SPEC, ("importlib.util",), f"find_spec() added to {cls}", "added")
 
     def neutral_bases(self, view: ClassView) -> frozenset[str]:
         """Plain bases plus the meta path finder ABCs (whose find_module is overridden)."""

@@ -13,8 +13,21 @@ portions. Anything else is left alone with a finding.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import ClassVar
 
-from ._finders import LOADER_NOTE, NEUTRAL_BASES, ClassView, FinderRule, Plan, Refusal, arity
+from ._base import KEPT, Problem
+from ._finders import (
+    BY_HAND,
+    FINDER_DETAILS,
+    LOADER_NOTE,
+    NEUTRAL_BASES,
+    ClassView,
+    FinderRule,
+    Plan,
+    Refusal,
+    arity,
+)
 
 FROM_FIND_LOADER = (
     "def find_spec(self, fullname, target=None):",
@@ -39,7 +52,31 @@ FROM_FIND_MODULE = (
 class PathEntryFinderRule(FinderRule):
     """Add ``find_spec`` to classes with ``find_loader(self, fullname)`` / ``find_module``."""
 
-    NOT_DONE = "path entry finder not converted: "
+    NOT_DONE = KEPT
+    DETAILS: ClassVar[Mapping[str, str]] = {
+        "added-find-loader": (
+            "find_spec(fullname, target=None) was added: it calls find_loader() and returns "
+            "importlib.util.spec_from_loader(fullname, loader) for a loader, else a "
+            "ModuleSpec(fullname, None) carrying the namespace portions, as Python 3.4-3.11's "
+            "PathFinder did. find_loader() stays for old callers." + LOADER_NOTE
+        ),
+        "added-find-module": (
+            "find_spec(fullname, target=None) was added: it returns "
+            "importlib.util.spec_from_loader(fullname, loader) for the loader find_module() "
+            "returns, else None (which PathFinder treats like the empty namespace spec of "
+            "Python 3.4-3.11). find_module() stays for old callers." + LOADER_NOTE
+        ),
+        **FINDER_DETAILS,
+        "signature": (
+            "find_loader() does not take (self, fullname), the only way PathFinder called it."
+            + BY_HAND
+        ),
+        "inherits-find-loader": (
+            "The class inherits find_loader() from importlib.abc.PathEntryFinder, which Python "
+            "3.4-3.11 called instead of this find_module() (and which found nothing). Decide "
+            "which should run, then add find_spec() by hand."
+        ),
+    }
     ID = "LM007"
     TITLE = "path entry finder `find_loader`/`find_module(fullname)` -> plus a `find_spec`"
     REMOVAL = "Python 3.12 stopped calling find_loader() and find_module() on path entry finders"
@@ -68,25 +105,22 @@ class PathEntryFinderRule(FinderRule):
             if node is None:
                 return Refusal(
                     view.node,
-                    self.NOT_DONE + f"{cls} binds find_loader other than by one def directly in "
-                    "its body; add find_spec(fullname, target) by hand",
+                    self.NOT_DONE + f"{cls} binds find_loader other than by one plain def",
+                    "binding",
                 )
             problem = self.decoration_problem(node)
             if problem is None and arity(node) != 2:
-                problem = (
-                    f"{cls}.find_loader() does not take (self, fullname), the only way "
-                    "PathFinder called it; add find_spec() by hand"
+                problem = Problem(
+                    f"{cls}.find_loader() does not take (self, fullname)", "signature"
                 )
             if problem is not None:
-                return Refusal(node, self.NOT_DONE + problem)
+                return Refusal(node, self.NOT_DONE + problem, problem.reason)
             return Plan(
                 node,
                 FROM_FIND_LOADER,
                 ("importlib.util", "importlib.machinery"),
-                f"added find_spec(fullname, target=None) to {cls}: it calls find_loader() "
-                "and returns importlib.util.spec_from_loader(fullname, loader) for a loader, "
-                "else a ModuleSpec(fullname, None) carrying the namespace portions, as Python "
-                "3.4-3.11's PathFinder did; find_loader() stays for old callers" + LOADER_NOTE,
+                f"find_spec() added to {cls}, built on find_loader()",
+                "added-find-loader",
             )
         node = view.plain_def("find_module")
         if node is None or node.decorators or node.asynchronous or arity(node) != 2:
@@ -95,19 +129,15 @@ class PathEntryFinderRule(FinderRule):
             if self.refers_to(base.value, "importlib.abc.PathEntryFinder"):
                 return Refusal(
                     node,
-                    self.NOT_DONE + f"{cls} inherits find_loader() from "
-                    "importlib.abc.PathEntryFinder, which Python 3.4-3.11 called instead of "
-                    "this find_module() (and which found nothing); decide which should run, "
-                    "then add find_spec() by hand",
+                    self.NOT_DONE + f"{cls} inherits find_loader() from PathEntryFinder",
+                    "inherits-find-loader",
                 )
         return Plan(
             node,
             FROM_FIND_MODULE,
             ("importlib.util",),
-            f"added find_spec(fullname, target=None) to {cls}: it returns "
-            "importlib.util.spec_from_loader(fullname, loader) for the loader find_module() "
-            "returns, else None (which PathFinder treats like the empty namespace spec of "
-            "Python 3.4-3.11); find_module() stays for old callers" + LOADER_NOTE,
+            f"find_spec() added to {cls}",
+            "added-find-module",
         )
 
     def neutral_bases(self, view: ClassView) -> frozenset[str]:

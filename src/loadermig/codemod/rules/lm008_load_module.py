@@ -18,22 +18,57 @@ and for ``importlib.reload``. Everything else is refused with a finding.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import libcst as cst
 from libcst.codemod import CodemodContext
 
+from ._base import Problem
 from ._classes import walk
 from ._decorators import (
+    CLASS_DETAILS,
     ExecModuleConversion,
     LoaderClasses,
     decorator_names,
     removed_decorator,
 )
-from ._load_module import NotConvertible, Shape, read_shape
+from ._load_module import SHAPE_DETAILS, NotConvertible, Shape, read_shape
 
-NOT_DONE = "load_module() not converted: "
+NOT_DONE = "kept: "
+#: What becomes of the module on reload, by the shape converted (the key's first part).
+_RELOAD = {
+    "alias": (
+        "exec_module() puts the aliased module into sys.modules, and the import returns it "
+        "with its own __spec__ untouched."
+    ),
+    "guard": (
+        "importlib.reload() now re-executes the module in place (the dropped sys.modules "
+        "guard made it return the module unchanged)."
+    ),
+    "new": (
+        "importlib.reload() now re-executes the existing module object instead of replacing "
+        "it with a new one."
+    ),
+    "reuse": "",
+}
+#: What callers of the converted loader's load_module() get, by its base (the key's end).
+_CALLERS = {
+    "": (
+        "The class has no load_module() any more: code elsewhere that calls "
+        "loader.load_module(name) must switch to importlib.import_module(name)."
+    ),
+    "-loader-base": (
+        "load_module(name) now falls back to importlib.abc.Loader's deprecated one (gone in "
+        "Python 3.15), so callers should switch to importlib.import_module(name)."
+    ),
+}
+_CONVERTED = (
+    "load_module(self, fullname) became exec_module(self, module), plus create_module() "
+    "returning None where the class has none: the import system creates, registers and on "
+    "failure removes the module, and sets __name__, __loader__, __package__ and __spec__."
+)
 REMOVED_DECORATORS = frozenset({"module_for_loader", "set_loader", "set_package"})
 LEGACY_ABCS = frozenset({"PyLoader", "PyPycLoader"})
 
@@ -60,6 +95,37 @@ class LoadModuleRule(ExecModuleConversion):
     TRIGGERS = (b"load_module",)
     PATTERN = re.compile(rb"\bdef[\s\\]+load_module\b")  # the rule only rewrites definitions
     NEEDS_CLASS_BINDING = ("load_module",)
+    DETAILS: ClassVar[Mapping[str, str]] = {
+        **{
+            f"converted-{shape}{base}": " ".join(
+                part for part in (_CONVERTED, reload, callers) if part
+            )
+            for shape, reload in _RELOAD.items()
+            for base, callers in _CALLERS.items()
+        },
+        **SHAPE_DETAILS,
+        **CLASS_DETAILS,
+        "decorated": (
+            "load_module() is decorated with something this rule does not know, which would "
+            "then wrap exec_module(module) instead. Decide how it applies, then convert by hand."
+        ),
+        "signature": (
+            "load_module() does not have the signature load_module(self, fullname) (async, "
+            "other or default parameters), so it cannot become exec_module(self, module). "
+            "Convert by hand."
+        ),
+        "package": (
+            "load_module() sets __path__, but the class has no is_package() and the method "
+            "does not set __package__ next to it. After the conversion __package__ would come "
+            "from the module spec, which then marks no module as a package. Add "
+            "is_package(fullname), then rerun."
+        ),
+        "called": (
+            "Code in this file uses load_module (a call, an attribute, a getattr string), "
+            "which the class would no longer define after the conversion. Switch that code to "
+            "importlib.import_module(name), then rerun."
+        ),
+    }
     BEFORE = (
         "import sys\n"
         "import types\n"
@@ -112,13 +178,13 @@ class LoadModuleRule(ExecModuleConversion):
         try:
             plan = self._plan(node)
         except NotConvertible as why:
-            self.report(node, NOT_DONE + str(why), fixed=False)
+            self.report(node, NOT_DONE + str(why), fixed=False, reason=why.reason)
             return
         self._plans[node] = plan
         if plan.add_create_module:
             self._create_module_before[node] = plan.self_name
         self._bare_returns |= plan.shape.bare_returns
-        self.report(node, self._done_message(plan), fixed=True)
+        self.report(node, self._done_message(plan), fixed=True, reason=self._done_reason(plan))
 
     def _others_domain(self, owner: cst.ClassDef) -> bool:
         """Whether the class uses a removed decorator or derives from a removed legacy ABC.
@@ -147,7 +213,7 @@ class LoadModuleRule(ExecModuleConversion):
     def _plan(self, node: cst.FunctionDef) -> _Plan:
         if node.decorators:
             code = self._classes.code(node.decorators[0].decorator)
-            raise NotConvertible(f"the method is decorated (@{code}); convert by hand")
+            raise NotConvertible(f"load_module() is decorated (@{code})", "decorated")
         params = node.params
         if (
             node.asynchronous
@@ -158,9 +224,7 @@ class LoadModuleRule(ExecModuleConversion):
             or params.kwonly_params
             or params.star_kwarg is not None
         ):
-            raise NotConvertible(
-                "the signature is not load_module(self, fullname); convert by hand"
-            )
+            raise NotConvertible("the signature is not load_module(self, fullname)", "signature")
         self_name, name = (p.name.value for p in params.params)
         owner = self._classes.owner(node)
         assert owner is not None
@@ -171,10 +235,7 @@ class LoadModuleRule(ExecModuleConversion):
         shape = read_shape(self, node, self_name, name)
         if facts.mentions_path and not facts.has_is_package and not _sets_package(shape):
             raise NotConvertible(
-                "it sets __path__ but the class has no is_package() and the method does not "
-                "set __package__ next to it: after the conversion __package__ would come "
-                "from the module spec, which then marks no module as a package; add "
-                "is_package(fullname), then rerun"
+                "load_module() sets __path__ but the class has no is_package()", "package"
             )
         module_param = shape.module_var
         if shape.alias:
@@ -183,50 +244,25 @@ class LoadModuleRule(ExecModuleConversion):
             shape, self_name, name, module_param, not facts.has_create_module, facts.loader_base
         )
 
-    def _file_problem(self) -> str | None:
+    def _file_problem(self) -> Problem | None:
         use = self._classes.first_load_module_use()
         if use is None:
             return None
-        return (
-            f"line {self._classes.line(use)} uses load_module, which this class would no "
-            "longer define; switch that code to importlib.import_module(name), then rerun"
-        )
+        return Problem(f"load_module is used on line {self._classes.line(use)}", "called")
 
     def _done_message(self, plan: _Plan) -> str:
-        shape = plan.shape
-        head = f"converted load_module(self, {plan.name}) to exec_module(self, {plan.module_param})"
+        head = "aliasing load_module()" if plan.shape.alias else "load_module()"
+        message = f"{head} converted to exec_module(self, {plan.module_param})"
         if plan.add_create_module:
-            head += " plus create_module() returning None"
-        if shape.alias:
-            parts = [
-                head + ": exec_module puts the aliased module into sys.modules, and the import "
-                "returns it with its own __spec__ untouched"
-            ]
-        else:
-            parts = [
-                head + ": the import system creates, registers and on failure removes the module"
-            ]
-            if shape.guard:
-                parts.append(
-                    "importlib.reload() now re-executes the module in place (the dropped "
-                    "sys.modules guard made it return the module unchanged)"
-                )
-            elif not shape.setdefault:
-                parts.append(
-                    "importlib.reload() now re-executes the existing module object instead "
-                    "of replacing it with a new one"
-                )
-        if plan.loader_base:
-            parts.append(
-                "load_module(name) now falls back to importlib.abc.Loader's deprecated one "
-                "(gone in Python 3.15), so callers should switch to importlib.import_module(name)"
-            )
-        else:
-            parts.append(
-                "the class has no load_module() any more: code elsewhere that calls "
-                "loader.load_module(name) must switch to importlib.import_module(name)"
-            )
-        return "; ".join(parts)
+            message += " and create_module()"
+        return message
+
+    def _done_reason(self, plan: _Plan) -> str:
+        shape = plan.shape
+        kind = "alias" if shape.alias else "guard" if shape.guard else "reuse"
+        if kind == "reuse" and not shape.setdefault:
+            kind = "new"
+        return f"converted-{kind}{'-loader-base' if plan.loader_base else ''}"
 
     # -- rewriting ------------------------------------------------------------------------
 

@@ -12,15 +12,17 @@ the standard module.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 import libcst as cst
 
-from ._base import code
+from ._base import KEPT, code, fitted
 from ._imp import REMOVED, ImpRule, ImpUse, imp_use
 
 NEW_MODULE = "imp.new_module"
-FIXED = f"imp.new_module(name) replaced by types.ModuleType(name), all it did ({REMOVED})"
+FIXED = "imp.new_module(name) replaced by types.ModuleType(name)"
+_REMOVED = REMOVED[:1].upper() + REMOVED[1:] + "."
 
 
 class ImpNewModuleRule(ImpRule):
@@ -29,6 +31,31 @@ class ImpNewModuleRule(ImpRule):
     ID = "LM009"
     TITLE = "`imp.new_module(name)` (imp removed in 3.12) → `types.ModuleType(name)`"
     NEEDS_IMPORT = ("imp",)
+    DETAILS: ClassVar[Mapping[str, str]] = {
+        "replaced": (
+            f"{_REMOVED} types.ModuleType(name) creates the same empty module that "
+            "imp.new_module(name) did, all it did."
+        ),
+        "uncertain": (
+            f"{_REMOVED} This name may be imp.new_module or something else, depending on which "
+            "binding ran. Give it one meaning (types.ModuleType(name) does what "
+            "imp.new_module(name) did), then rerun."
+        ),
+        "odd-call": (
+            f"{_REMOVED} imp.new_module is called with other arguments than one name. Call "
+            "types.ModuleType(name) by hand (it also accepts a doc argument, which new_module "
+            "refused)."
+        ),
+        "other-use": (
+            f"{_REMOVED} imp.new_module is used other than in a call. Use types.ModuleType by "
+            "hand (unlike new_module it is a class and also accepts a doc argument)."
+        ),
+        "types-taken": (
+            f"{_REMOVED} The name `types` may not mean the standard module here (bound to "
+            "something else, a star import, or used unbound), so types.ModuleType might not be "
+            "the module type. Call the standard types.ModuleType(name) by hand."
+        ),
+    }
     BEFORE = (
         "import imp\n"
         "\n"
@@ -65,13 +92,13 @@ class ImpNewModuleRule(ImpRule):
             return
         self.seen.add(node.func)
         if not use.certain:
-            self.report(node, _uncertain(node.func, use), fixed=False)
+            self.report(node, _uncertain(node.func, use), fixed=False, reason="uncertain")
         elif not _one_name_argument(node.args):
-            self.report(node, _odd_call(node), fixed=False)
+            self.report(node, _odd_call(node), fixed=False, reason="odd-call")
         else:
             problem = self.name_problem("types")
             if problem is not None:
-                self.report(node, _types_taken(problem), fixed=False)
+                self.report(node, _types_taken(problem), fixed=False, reason="types-taken")
             else:
                 self._rewrite.add(node)
 
@@ -79,7 +106,7 @@ class ImpNewModuleRule(ImpRule):
         """Replace the function of a call decided on in ``visit_Call``."""
         if original_node not in self._rewrite:
             return updated_node
-        self.report(original_node, FIXED, fixed=True)
+        self.report(original_node, FIXED, fixed=True, reason="replaced")
         self.add_needed_import("types")
         self.remove_unused_import_by_node(original_node.func)
         func = cst.Attribute(cst.Name("types"), cst.Name("ModuleType"))
@@ -98,8 +125,10 @@ class ImpNewModuleRule(ImpRule):
         if use is None or NEW_MODULE not in use.meanings:
             return True
         if node not in self.seen:
-            message = _other_use_message(node) if use.certain else _uncertain(node, use)
-            self.report(node, message, fixed=False)
+            if use.certain:
+                self.report(node, _other_use_message(node), fixed=False, reason="other-use")
+            else:
+                self.report(node, _uncertain(node, use), fixed=False, reason="uncertain")
         return False
 
 
@@ -112,10 +141,9 @@ def _one_name_argument(args: Sequence[cst.Arg]) -> bool:
 
 
 def _uncertain(node: cst.CSTNode, use: ImpUse) -> str:
-    return (
-        f"`{code(node)}` may be {use.alternatives()}, depending on which "
-        f"binding ran; {REMOVED}: give it one meaning (types.ModuleType(name) does what "
-        "imp.new_module(name) did), then rerun"
+    return fitted(
+        f"kept: `{code(node)}` may be {use.alternatives()}",
+        f"kept: `{code(node)}` may be imp.new_module or something else",
     )
 
 
@@ -125,22 +153,21 @@ def _what(node: cst.CSTNode) -> str:
 
 
 def _odd_call(call: cst.Call) -> str:
-    return (
-        f"{_what(call.func)} called with other arguments than one name; {REMOVED}: "
-        "call types.ModuleType(name) by hand (it also accepts a doc argument, which "
-        "new_module refused)"
+    return fitted(
+        f"kept: {_what(call.func)} is called with other arguments than one name",
+        "kept: imp.new_module is called with other arguments than one name",
     )
 
 
 def _other_use_message(node: cst.CSTNode) -> str:
-    return (
-        f"{_what(node)} used other than in a call; {REMOVED}: use types.ModuleType by hand "
-        "(unlike new_module it is a class and also accepts a doc argument)"
+    return fitted(
+        f"kept: {_what(node)} is used other than in a call",
+        "kept: imp.new_module is used other than in a call",
     )
 
 
 def _types_taken(problem: str) -> str:
-    return (
-        f"imp.new_module(name) left alone: {problem}, so types.ModuleType might not be the "
-        f"module type; {REMOVED}: call the standard types.ModuleType(name) by hand"
+    return fitted(
+        f"{KEPT}imp.new_module(name) not replaced: {problem}",
+        f"{KEPT}imp.new_module(name) not replaced: `types` may mean something else",
     )

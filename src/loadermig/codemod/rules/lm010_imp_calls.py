@@ -27,7 +27,7 @@ from typing import Union
 import libcst as cst
 from libcst.metadata import Assignment, ScopeProvider
 
-from ._base import code
+from ._base import KEPT, Problem, code, fitted
 from ._imp import REMOVED, ImpRule, imp_use
 
 _SPEC = "importlib.util.spec_from_file_location(name, path"
@@ -160,9 +160,9 @@ class ImpCallsRule(ImpRule):
         if isinstance(node.names, cst.ImportStar):
             self.report(
                 node,
-                f"`from imp import *`: {REMOVED}; import what this file uses from importlib "
-                "instead (names that come from a star import are not checked)",
+                "kept: `from imp import *`, the imp module was removed in Python 3.12",
                 fixed=False,
+                reason="star-import",
             )
             return False
         for alias in node.names:
@@ -177,9 +177,12 @@ class ImpCallsRule(ImpRule):
             return  # its uses are rewritten or reported one by one
         self.report(
             alias,
-            f"`{code(alias).rstrip(',')}` is not used in this file, but {REMOVED} and the "
-            "import raises ImportError there: delete it",
+            fitted(
+                f"kept: unused import of `{code(alias).rstrip(',')}`, removed in Python 3.12",
+                "kept: unused import from imp, removed in Python 3.12",
+            ),
             fixed=False,
+            reason="unused-import",
         )
 
     # -- calls ----------------------------------------------------------------------------
@@ -194,24 +197,22 @@ class ImpCallsRule(ImpRule):
         problem = self._problem(api, node)
         if problem is not None:
             what = _what(node.func, api)
-            self.report(node, f"{what} not rewritten: {problem} ({REMOVED})", fixed=False)
+            message = fitted(f"{KEPT}{what} {problem}", f"{KEPT}imp.{api} {problem}")
+            self.report(node, message, fixed=False, reason=f"{problem.reason}:{api}")
         else:
             self._rewrite[node] = api
 
-    def _problem(self, api: str, call: cst.Call) -> str | None:
+    def _problem(self, api: str, call: cst.Call) -> Problem | None:
         """Why the call has no faithful rewrite (None: it has)."""
         if api in _RETURNS_ONLY and call.args:
-            return f"it is called with arguments, which {api}() refused; {ADVICE[api]}"
+            return Problem(f"is called with arguments, which {api}() refused", "arguments")
         if api in _RETURNS_ONLY and "#" in code(call):
-            return f"the comment in its parentheses would be lost; {ADVICE[api]}"
+            return Problem("has a comment in its parentheses, which would be lost", "comment")
         if api == "cache_from_source" and _cache_args(call.args) is None:
-            return (
-                "its arguments are not a path and an optional literal True, False or None "
-                f"debug_override; {ADVICE[api]}"
-            )
+            return Problem("has arguments with no faithful importlib translation", "arguments")
         taken = self.name_problem(REWRITES[api][1])
         if taken is not None:
-            return f"{taken}; by hand, {ADVICE[api]}"
+            return Problem(f"not rewritten: {taken}", "name-taken")
         return None
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> Replaced:
@@ -220,7 +221,12 @@ class ImpCallsRule(ImpRule):
         if api is None:
             return updated_node
         module, _, replacement = REWRITES[api]
-        self.report(original_node, _fixed_message(api, replacement), fixed=True)
+        self.report(
+            original_node,
+            f"imp.{api}{'()' if api in _RETURNS_ONLY else ''} replaced by {replacement}",
+            fixed=True,
+            reason=f"replaced:{api}",
+        )
         self.add_needed_import(module)
         self.remove_unused_import_by_node(original_node.func)
         new = cst.parse_expression(replacement)
@@ -249,18 +255,21 @@ class ImpCallsRule(ImpRule):
         if node in self.seen or "imp.new_module" in use.meanings:
             return False  # decided in visit_Call, or LM009's
         if use.api is None:
-            message = (
-                f"`{code(node)}` may be {use.alternatives()}, depending on which "
-                f"binding ran; {REMOVED}: give it one meaning, then rerun"
+            message = fitted(
+                f"kept: `{code(node)}` may be {use.alternatives()}",
+                f"kept: `{code(node)}` may be something from imp or something else",
             )
+            reason = "uncertain"
         elif use.api == "":
-            message = (
-                f"`{code(node)}` is the imp module itself; {REMOVED}: "
-                "replace what this code does with it by importlib"
-            )
+            message = f"kept: `{code(node)}` is the imp module, removed in Python 3.12"
+            reason = "module"
         else:
-            message = f"{_what(node, use.api)}: {REMOVED}; {_advice(use.api)}"
-        self.report(node, message, fixed=False)
+            message = fitted(
+                f"kept: {_what(node, use.api)}, removed in Python 3.12",
+                f"kept: imp.{use.api}, removed in Python 3.12",
+            )
+            reason = _use_reason(use.api)
+        self.report(node, message, fixed=False, reason=reason)
         return False
 
 
@@ -282,15 +291,65 @@ def _advice(api: str) -> str:
     return "see the imp documentation of Python 3.11 for its importlib replacement"
 
 
-def _fixed_message(api: str, replacement: str) -> str:
+def _fixed_details(api: str, replacement: str) -> str:
     if api in _RETURNS_ONLY:
-        return f"imp.{api}() replaced by {replacement}, what it returned ({REMOVED})"
+        return f"imp.{api}() replaced by {replacement}, what it returned ({REMOVED})."
     if api == "cache_from_source":
         return (
             f"imp.{api} replaced by {replacement}, which it called (a literal debug_override "
-            f"becomes the optimization importlib derived from it; {REMOVED})"
+            f"becomes the optimization importlib derived from it; {REMOVED})."
         )
-    return f"imp.{api} replaced by {replacement}, which it only called ({REMOVED})"
+    return f"imp.{api} replaced by {replacement}, which it only called ({REMOVED})."
+
+
+def _use_reason(api: str) -> str:
+    """The details key of a use of ``imp.<api>``: the name, or ``other`` for the rest."""
+    return f"imp.{api}" if api in ADVICE or api in CONSTANTS else "imp.other"
+
+
+_NOT_REWRITTEN = {
+    "arguments": (
+        "The call's arguments are not those the rewrite translates faithfully (none for "
+        "get_magic()/get_tag(); a path and an optional literal True, False or None "
+        "debug_override for cache_from_source)."
+    ),
+    "comment": "A comment inside the call's parentheses would be lost by the rewrite.",
+    "name-taken": (
+        "The name the rewrite needs may not mean the standard module here (bound to something "
+        "else, a star import, or used unbound)."
+    ),
+}
+
+
+def _all_details() -> dict[str, str]:
+    """LM010's reasons and their long explanations."""
+    removed = REMOVED[:1].upper() + REMOVED[1:] + "."
+    details = {
+        "star-import": (
+            f"{removed} Import what this file uses from importlib instead (names that come "
+            "from a star import are not checked)."
+        ),
+        "unused-import": (
+            f"{removed} Nothing in this file uses the import, but it raises ImportError there: "
+            "delete it."
+        ),
+        "uncertain": (
+            f"{removed} This name may be something from imp or something else, depending on "
+            "which binding ran: give it one meaning, then rerun."
+        ),
+        "module": f"{removed} Replace what this code does with the module by importlib.",
+    }
+    for api, (_, _, replacement) in REWRITES.items():
+        details[f"replaced:{api}"] = _fixed_details(api, replacement)
+        for kind, why in _NOT_REWRITTEN.items():
+            details[f"{kind}:{api}"] = f"{removed} {why} By hand, {ADVICE[api]}."
+    for api in [*ADVICE, *CONSTANTS, "other"]:
+        advice = _advice(api)
+        details[f"imp.{api}"] = f"{removed} {advice[:1].upper()}{advice[1:]}."
+    return details
+
+
+ImpCallsRule.DETAILS = _all_details()
 
 
 def _cache_args(args: Args) -> list[cst.Arg] | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from ._report_only import Legacy, RemovedNamesRule
+from ._report_only import Legacy, RemovedNamesRule, legacy_details
 
 IMP_IMPORTER = Legacy(
     "pkgutil.ImpImporter",
@@ -47,6 +47,7 @@ class PkgutilImpRule(RemovedNamesRule):
     # Every reference goes through an import of the module (checked on the ast, no parse).
     NEEDS_IMPORT = ("pkgutil",)
     APIS: ClassVar[Mapping[str, Legacy]] = {api.name: api for api in (IMP_IMPORTER, IMP_LOADER)}
+    DETAILS: ClassVar[Mapping[str, str]] = legacy_details(APIS)
     BEFORE = (
         "import pkgutil\n"
         "\n"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from ._report_only import Legacy, RemovedNamesRule
+from ._report_only import Legacy, RemovedNamesRule, legacy_details
 
 _LOADER = "its .loader is the loader (find_spec returns None for a module that does not exist)"
 IMPORTLIB_FIND_LOADER = Legacy(
@@ -66,6 +66,7 @@ class FindLoaderFunctionsRule(RemovedNamesRule):
     APIS: ClassVar[Mapping[str, Legacy]] = {
         api.name: api for api in (IMPORTLIB_FIND_LOADER, PKGUTIL_FIND_LOADER, PKGUTIL_GET_LOADER)
     }
+    DETAILS: ClassVar[Mapping[str, str]] = legacy_details(APIS)
     BEFORE = "import pkgutil\n\nloader = pkgutil.get_loader('plugins.greet')\n"
     AFTER = (
         "(unchanged; the finding says: spec = importlib.util.find_spec('plugins.greet'),\n"

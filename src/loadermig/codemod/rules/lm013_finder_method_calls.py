@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from ._report_only import Legacy, MethodCallsRule
+from ._report_only import Legacy, MethodCallsRule, legacy_details
 
 _FINDERS = (
     "importlib.machinery.PathFinder",
@@ -76,6 +76,7 @@ class FinderMethodCallsRule(MethodCallsRule):
         "find_module": FIND_MODULE,
         "find_loader": FIND_LOADER,
     }
+    DETAILS: ClassVar[Mapping[str, str]] = legacy_details(METHODS)
     # modulefinder.ModuleFinder has find_module/load_module of its own, not deprecated.
     UNAFFECTED = frozenset({"modulefinder.ModuleFinder"})
     BEFORE = (

@@ -19,7 +19,7 @@ from typing import ClassVar
 import libcst as cst
 
 from ._classes import legacy_names
-from ._report_only import Legacy, MethodCallsRule
+from ._report_only import Legacy, MethodCallsRule, legacy_details
 
 _LOADERS = (
     "importlib.machinery.SourceFileLoader",
@@ -60,6 +60,7 @@ class LoadModuleCallsRule(MethodCallsRule):
     TRIGGERS = (b"load_module",)
     NEEDS_METHOD_CALL = ("load_module",)
     METHODS: ClassVar[Mapping[str, Legacy]] = {"load_module": LOAD_MODULE}
+    DETAILS: ClassVar[Mapping[str, str]] = legacy_details(METHODS)
     # modulefinder.ModuleFinder has find_module/load_module of its own, not deprecated.
     UNAFFECTED = frozenset({"modulefinder.ModuleFinder"})
     BEFORE = (

@@ -15,7 +15,7 @@ from typing import ClassVar
 
 import libcst as cst
 
-from ._report_only import Legacy, MethodCallsRule
+from ._report_only import Legacy, MethodCallsRule, legacy_details
 
 MODULE_REPR = Legacy(
     "module_repr() of importlib.abc.Loader and the standard library's loaders",
@@ -42,6 +42,10 @@ class ModuleReprRule(MethodCallsRule):
     TITLE = "`module_repr()` methods and calls (no longer used or present since 3.12)"
     TRIGGERS = (b"module_repr",)
     METHODS: ClassVar[Mapping[str, Legacy]] = {"module_repr": MODULE_REPR}
+    DETAILS: ClassVar[Mapping[str, str]] = {
+        **legacy_details(METHODS),
+        "defined": DEFINED[:1].upper() + DEFINED[1:] + ".",
+    }
     BEFORE = (
         "class Loader:\n"
         "    def module_repr(self, module):\n"
@@ -53,4 +57,9 @@ class ModuleReprRule(MethodCallsRule):
         """Report a ``module_repr`` method (one defined directly in a class body)."""
         cls = self.owning_class(node)
         if node.name.value == "module_repr" and cls is not None:
-            self.report(node, f"{cls.name.value}.module_repr(): {DEFINED}", fixed=False)
+            self.report(
+                node,
+                f"kept: {cls.name.value}.module_repr() is never called since Python 3.12",
+                fixed=False,
+                reason="defined",
+            )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from ._report_only import Legacy, RemovedNamesRule
+from ._report_only import Legacy, RemovedNamesRule, legacy_details
 
 FINDER = Legacy(
     "importlib.abc.Finder",
@@ -68,6 +68,7 @@ class RemovedAbcsRule(RemovedNamesRule):
             _moved("TraversableResources"),
         )
     }
+    DETAILS: ClassVar[Mapping[str, str]] = legacy_details(APIS)
     BEFORE = (
         "import importlib.abc\n"
         "\n"
