@@ -5,14 +5,15 @@ Both rules keep the legacy method (``find_module`` / ``find_loader``) for old ca
 (``_find_spec_legacy`` for meta path finders, ``PathFinder._legacy_get_spec`` for path entry
 finders). The subclass decides which classes it owns and writes the method; this module
 checks that the class has no way to make the import system behave differently once
-``find_spec`` exists (bases, ``__getattr__``, how ``importlib`` resolves) and inserts it.
+``find_spec`` exists (bases, ``__getattr__``, how ``importlib`` resolves, a legacy method that
+reaches ``importlib.abc``'s defaults, which call ``find_spec``, or one that reads the call
+stack) and inserts it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
 
 import libcst as cst
 from libcst.metadata import (
@@ -25,7 +26,8 @@ from libcst.metadata import (
 )
 
 from ._base import Rule
-from ._classes import parse_method
+from ._classes import parse_method, walk
+from ._stack_inspection import StackReaders
 
 #: Bases that define none of find_spec, find_module, find_loader, __getattr__.
 NEUTRAL_BASES = frozenset(
@@ -50,12 +52,16 @@ METACLASSES = frozenset({"abc.ABCMeta"})
 
 @dataclass
 class Plan:
-    """The ``find_spec`` to add to one class, after ``anchor``, and the imports it needs."""
+    """The ``find_spec`` to add to one class, after ``anchor``, and the imports it needs.
+
+    The method is ``lines`` (4-space source), or ``method`` when built from the tree.
+    """
 
     anchor: cst.FunctionDef
     lines: Sequence[str]
     imports: Sequence[str]
     message: str
+    method: cst.FunctionDef | None = None
 
 
 @dataclass
@@ -90,8 +96,6 @@ class FinderRule(Rule):
 
     # (Rule's unannotated tuple is narrowed the same way in LM004)
     METADATA_DEPENDENCIES = (*Rule.METADATA_DEPENDENCIES, ScopeProvider)
-    #: How every refusal of the rule starts.
-    NOT_DONE: ClassVar[str]
 
     def plan(self, view: ClassView) -> Plan | Refusal | None:
         """What to do with one class (None: not a finder of this rule's kind)."""
@@ -104,6 +108,7 @@ class FinderRule(Rule):
         self._views: dict[str, list[ClassView]] = {}
         self._hooked: set[str] = set()
         node.visit(_Index(self))
+        self.stack_readers = StackReaders(node)
 
     def view(self, node: cst.ClassDef) -> ClassView:
         """The class as :class:`ClassView`."""
@@ -131,7 +136,7 @@ class FinderRule(Rule):
         if isinstance(decision, Plan):
             problem = self.class_problem(view, decision.anchor)
             if problem is not None:
-                decision = Refusal(problem.node, self.NOT_DONE + problem.message)
+                decision = problem
         if isinstance(decision, Refusal):
             self.report(decision.node, decision.message, fixed=False)
             return
@@ -146,33 +151,104 @@ class FinderRule(Rule):
         """Why ``node`` is not a plain, undecorated, synchronous method."""
         name = node.name.value
         if node.decorators:
-            code = self.module_node.code_for_node(node.decorators[0].decorator).strip()
-            return (
-                f"{name}() is decorated with @{code}, so neither its signature nor whether "
-                "the class or an instance is registered can be read from the def; add "
-                "find_spec() by hand"
-            )
+            plain = ("staticmethod", "classmethod")
+            unknown = [
+                d.decorator
+                for d in node.decorators
+                if not (isinstance(d.decorator, cst.Name) and d.decorator.value in plain)
+            ]
+            decorator = (unknown or [node.decorators[0].decorator])[0]
+            code = self.module_node.code_for_node(decorator).strip()
+            return f"kept: {name}() is decorated with @{code}"
         if node.asynchronous is not None:
-            return f"{name}() is async; add find_spec() by hand"
+            return f"kept: {name}() is async"
         return None
+
+    def delegation_problem(self, node: cst.FunctionDef, view: ClassView) -> str | None:
+        """Why a ``find_spec`` calling ``node`` could call itself back, or run other code.
+
+        ``importlib.abc``'s ``find_module``/``find_loader`` (3.4-3.11) call ``self.find_spec``:
+        reached through ``super()`` or a base named explicitly, the new method recurses.
+        ``super()`` is fine where it reaches a def of this module that delegates no further.
+        """
+        name = node.name.value
+        params = [*node.params.posonly_params, *node.params.params]
+        receiver = params[0].name.value if params else None
+        for child in walk(node):
+            if not isinstance(child, cst.Call):
+                continue
+            func = child.func
+            if (
+                isinstance(func, cst.Name)
+                and func.value == "super"
+                and not self._super_is_local(view, name, set())
+            ):
+                return f"kept: {name}() calls super(), whose default may call find_spec()"
+            if not isinstance(func, cst.Attribute):
+                continue
+            method = func.attr.value
+            on_receiver = isinstance(func.value, cst.Name) and func.value.value == receiver
+            if method == "find_spec" and on_receiver:
+                return f"kept: {name}() calls find_spec()"
+            first = child.args[0].value if child.args else None
+            if (
+                method in ("find_module", "find_loader")
+                and not on_receiver
+                and isinstance(first, cst.Name)
+                and first.value == receiver
+            ):
+                code = self.module_node.code_for_node(func).strip()
+                return f"kept: {name}() calls {code}() on {receiver}"
+        return None
+
+    def _super_is_local(self, view: ClassView, method: str, seen: set[int]) -> bool:
+        """Whether ``super().<method>`` in ``view`` reaches a def of this module that itself
+        calls neither ``super()`` nor ``find_spec`` (a class without bases may get some
+        later, as CPython's own test mocks do: that counts as unknown)."""
+        return self._super_target(view, method, seen) is True
+
+    def _super_target(self, view: ClassView, method: str, seen: set[int]) -> bool | None:
+        """True: the first base defining ``method`` is a safe def here; False: unknown or
+        unsafe; None: no base of this module defines it."""
+        if id(view.node) in seen or view.node.keywords:
+            return False
+        seen.add(id(view.node))
+        for base in view.node.bases:
+            names = self.qualified_names(base.value) if not base.star else set()
+            if names == {"builtins.object"}:
+                continue
+            local = [v for n in sorted(names) for v in self._views.get(n, [])]
+            if len(local) != 1 or len(names) != 1:
+                return False
+            other = local[0]
+            found = other.plain_def(method)
+            if found is not None:
+                # the first base defining it is what super() reaches here
+                return self.delegation_problem(found, other) is None
+            if other.binds(method):
+                return False
+            deeper = self._super_target(other, method, seen)
+            if deeper is not None:
+                return deeper
+        return None
+
+    def stack_problem(self, view: ClassView, node: cst.FunctionDef) -> str | None:
+        """Why calling ``node`` from a new method changes the frames it (or its callees) see."""
+        read = self.stack_readers.first_read(node, view.defs)
+        if read is None:
+            return None
+        line = self.get_metadata(PositionProvider, read).start.line
+        return f"kept: {node.name.value}() reads the call stack (line {line})"
 
     def class_problem(self, view: ClassView, anchor: cst.FunctionDef) -> Refusal | None:
         """Why adding ``find_spec`` to the class could change what the import system does."""
         name = view.node.name.value
         for attr in ("__getattr__", "__getattribute__"):
             if view.binds(attr):
-                return Refusal(
-                    anchor,
-                    f"{name} defines {attr}(), so the import system may already have found a "
-                    "find_spec attribute on it; add find_spec() by hand",
-                )
+                return Refusal(anchor, f"kept: {name} defines {attr}(), which may answer find_spec")
         for legacy in ("find_module", "find_loader"):
             if view.binds(legacy) and view.plain_def(legacy) is None:
-                return Refusal(
-                    anchor,
-                    f"{name} binds {legacy} other than by one plain def in its body; add "
-                    "find_spec() by hand",
-                )
+                return Refusal(anchor, f"kept: {name} binds {legacy} other than by one def")
         problem = self._bases_problem(view, anchor, seen=set())
         return problem or self._importlib_problem(view.node, anchor)
 
@@ -188,11 +264,8 @@ class FinderRule(Rule):
             if word == "metaclass" and names and names <= METACLASSES:
                 continue
             code = self.module_node.code_for_node(keyword.value).strip()
-            return Refusal(
-                anchor,
-                f"{view.node.name.value} has the class keyword {word}="
-                f"{code}, which may provide find_spec; add find_spec() by hand",
-            )
+            cls = view.node.name.value
+            return Refusal(anchor, f"kept: {cls} has the class keyword {word}={code}")
         for base in view.node.bases:
             code = self.module_node.code_for_node(base.value).strip()
             names = self.qualified_names(base.value) if not base.star else set()
@@ -200,20 +273,11 @@ class FinderRule(Rule):
                 continue
             local = [v for n in sorted(names) for v in self._views.get(n, [])]
             if not names or not local or len(local) != len(names):
-                return Refusal(
-                    anchor,
-                    f"the base class {code} of {view.node.name.value} is not known to this "
-                    "rule: if it defines find_spec() (or find_loader()), the import system "
-                    "has not been calling this method; check it, then add find_spec() by hand",
-                )
+                return Refusal(anchor, f"kept: base class {code} may define find_spec()")
             for other in local:
                 for method in ("find_spec", "find_loader", "__getattr__", "__getattribute__"):
                     if other.binds(method):
-                        return Refusal(
-                            anchor,
-                            f"{view.node.name.value} inherits {method} from {code}, which "
-                            "decides what the import system calls; add find_spec() by hand",
-                        )
+                        return Refusal(anchor, f"kept: {method} is inherited from {code}")
                 problem = self._bases_problem(other, anchor, seen)
                 if problem is not None:
                     return problem
@@ -228,22 +292,14 @@ class FinderRule(Rule):
         scope = self.get_metadata(ScopeProvider, cls, None)
         while scope is not None and not isinstance(scope, GlobalScope):
             if not isinstance(scope, ClassScope) and scope.assignments["importlib"]:
-                return Refusal(
-                    anchor,
-                    "a function around the class binds the name importlib, which the new "
-                    "find_spec() would use; add find_spec() by hand",
-                )
+                return Refusal(anchor, "kept: the enclosing function binds the name importlib")
             scope = scope.parent
         if scope is None:
-            return Refusal(anchor, "cannot tell where the class is; add find_spec() by hand")
+            return Refusal(anchor, "kept: cannot tell where the class is defined")
         for assignment in scope.assignments["importlib"]:
             if not _imports_importlib(assignment):
-                return Refusal(
-                    anchor,
-                    f"the module binds the name importlib (line {self._line(assignment)}) to "
-                    "something else than the importlib package, which the new find_spec() "
-                    "would use; rename it, then rerun",
-                )
+                line = self._line(assignment)
+                return Refusal(anchor, f"kept: importlib is bound to something else on line {line}")
         return None
 
     def _line(self, assignment: object) -> int | str:
@@ -262,7 +318,7 @@ class FinderRule(Rule):
         if plan is None or not isinstance(updated_node.body, cst.IndentedBlock):
             return updated_node
         assert isinstance(original_node.body, cst.IndentedBlock)
-        method = parse_method(self.module_node, plan.lines, updated_node.body.indent)
+        method = plan.method or parse_method(self.module_node, plan.lines, updated_node.body.indent)
         method = method.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
         statements: list[cst.BaseStatement] = []
         for before, after in zip(original_node.body.body, updated_node.body.body):
@@ -327,5 +383,43 @@ def arity(node: cst.FunctionDef) -> int | None:
     return len(params.params)
 
 
-#: The finding's closing advice about the loaders the finder returns.
-LOADER_NOTE = "; a returned loader with only load_module() also needs exec_module() (LM008)"
+def receiver_kind(node: cst.FunctionDef) -> str | None:
+    """``"instance"``, ``"static"`` or ``"class"`` by the def's decorators; None for others."""
+    if not node.decorators:
+        return "instance"
+    if len(node.decorators) == 1:
+        decorator = node.decorators[0].decorator
+        if isinstance(decorator, cst.Name) and decorator.value in ("staticmethod", "classmethod"):
+            return decorator.value[: -len("method")]
+    return None
+
+
+def accepts_positional(node: cst.FunctionDef, count: int, *, receiver: bool) -> bool:
+    """Whether ``node`` can be called with ``count`` positional arguments (after the receiver)."""
+    params = node.params
+    positional = [*params.posonly_params, *params.params]
+    if receiver:
+        if not positional:
+            return isinstance(params.star_arg, cst.Param)
+        positional = positional[1:]
+    if any(param.default is None for param in params.kwonly_params):
+        return False
+    required = sum(param.default is None for param in positional)
+    capacity = count if isinstance(params.star_arg, cst.Param) else len(positional)
+    return required <= count <= capacity
+
+
+def reads_parameter(node: cst.FunctionDef, index: int) -> bool:
+    """Whether ``node``'s body reads positional parameter ``index`` (or ``*args`` holding it)."""
+    params = node.params
+    positional = [*params.posonly_params, *params.params]
+    if index < len(positional):
+        name = positional[index].name.value
+    elif isinstance(params.star_arg, cst.Param):
+        name = params.star_arg.name.value
+    else:
+        return False
+    return any(
+        isinstance(child, cst.Name) and child.value in (name, "locals", "vars")
+        for child in walk(node.body)
+    )

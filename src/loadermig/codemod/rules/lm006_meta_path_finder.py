@@ -2,17 +2,39 @@
 
 Since Python 3.12 the import system never calls ``find_module`` on ``sys.meta_path`` entries.
 The rule keeps ``find_module`` for old callers and adds ``find_spec(fullname, path=None,
-target=None)`` that calls it and returns ``importlib.util.spec_from_loader(fullname, loader)``
-or None: exactly what CPython 3.4-3.11's fallback (``_find_spec_legacy``) did with it. Classes
-whose ``find_module`` has another shape, or whose bases or attributes could change what the
-import system calls, are left alone with a finding.
+target=None)`` that calls it as CPython 3.4-3.11's fallback (``_find_spec_legacy``) did,
+``find_module(fullname, path)``, and returns ``importlib.util.spec_from_loader(fullname,
+loader)`` or None, as that fallback did. Any ``find_module`` that takes those two positional
+arguments qualifies, whatever its parameters are called; a ``@staticmethod`` or
+``@classmethod`` one gets a ``@classmethod find_spec``. A finder also used as a path entry
+finder is converted only when its ``find_module`` ignores ``path`` (``PathFinder`` calls
+``find_spec(fullname, target)``).
+
+A ``find_module`` that reads the call stack must see the frames it saw before: where it only
+skips the import system's frames by name and returns ``self`` or None, its body is moved into
+``find_spec`` (called straight from the import system, as ``find_module`` was called from
+``_find_spec_legacy``); otherwise the class is kept. So is a ``find_module`` that reaches
+``importlib.abc``'s defaults (``super()``), which call ``find_spec`` and would recurse.
 """
 
 from __future__ import annotations
 
 import re
 
-from ._finders import LOADER_NOTE, NEUTRAL_BASES, ClassView, FinderRule, Plan, Refusal, arity
+import libcst as cst
+
+from ._classes import walk
+from ._finders import (
+    NEUTRAL_BASES,
+    ClassView,
+    FinderRule,
+    Plan,
+    Refusal,
+    accepts_positional,
+    arity,
+    reads_parameter,
+    receiver_kind,
+)
 
 FIND_SPEC = (
     "def find_spec(self, fullname, path=None, target=None):",
@@ -22,12 +44,21 @@ FIND_SPEC = (
     "        return None",
     "    return importlib.util.spec_from_loader(fullname, loader)",
 )
+#: For a ``@staticmethod`` or ``@classmethod`` ``find_module``.
+FIND_SPEC_ON_CLASS = (
+    "@classmethod",
+    "def find_spec(cls, fullname, path=None, target=None):",
+    '    """Spec for the loader find_module() returns, built as Python 3.4-3.11 did."""',
+    "    loader = cls.find_module(fullname, path)",
+    "    if loader is None:",
+    "        return None",
+    "    return importlib.util.spec_from_loader(fullname, loader)",
+)
 
 
 class MetaPathFinderRule(FinderRule):
-    """Add ``find_spec`` to classes with a meta path ``find_module(self, fullname, path)``."""
+    """Add ``find_spec`` to classes with a meta path ``find_module(fullname, path)``."""
 
-    NOT_DONE = "meta path finder not converted: "
     ID = "LM006"
     TITLE = "meta path finder `find_module(fullname, path)` -> plus a delegating `find_spec`"
     REMOVAL = "Python 3.12 stopped calling find_module() on sys.meta_path finders"
@@ -57,41 +88,120 @@ class MetaPathFinderRule(FinderRule):
         node = view.plain_def("find_module")
         cls = view.node.name.value
         if node is None:
-            return Refusal(
-                view.node,
-                self.NOT_DONE + f"{cls} binds find_module other than by one def directly in its "
-                "body; add find_spec(fullname, path, target) by hand",
-            )
-        problem = self.decoration_problem(node)
-        if problem is not None:
-            return Refusal(node, self.NOT_DONE + problem)
-        count = arity(node)
-        if count == 2:
+            return Refusal(view.node, f"kept: {cls} binds find_module other than by one def")
+        kind = receiver_kind(node)
+        if kind == "instance" and node.asynchronous is None and arity(node) == 2:
             return None  # find_module(self, fullname): a path entry finder (LM007)
-        if count != 3:
-            return Refusal(
-                node,
-                self.NOT_DONE + f"{cls}.find_module() takes neither (self, fullname, path) like a "
-                "meta path finder nor (self, fullname) like a path entry finder; add "
-                "find_spec() by hand",
-            )
-        if self.on_path_hooks(view.node):
-            return Refusal(
-                node,
-                self.NOT_DONE + f"{cls} is also mentioned next to sys.path_hooks, where the import "
-                "system calls find_module(fullname) and find_spec(fullname, target) with one "
-                "argument fewer; add find_spec() by hand for the way it is used",
-            )
-        return Plan(
-            node,
-            FIND_SPEC,
-            ("importlib.util",),
-            f"added find_spec(fullname, path=None, target=None) to {cls}: it returns "
-            "importlib.util.spec_from_loader(fullname, loader) for the loader find_module() "
-            "returns, else None, as Python 3.4-3.11 did; find_module() stays for old callers"
-            + LOADER_NOTE,
+        problem = self.decoration_problem(node) if kind is None else None
+        if node.asynchronous is not None:
+            problem = "kept: find_module() is async"
+        if problem is None and not accepts_positional(node, 2, receiver=kind != "static"):
+            problem = f"kept: {cls}.find_module() cannot be called as (fullname, path)"
+        problem = problem or self.delegation_problem(node, view)
+        if problem is None and self.on_path_hooks(view.node):
+            path_index = 0 if kind == "static" else 1
+            if reads_parameter(node, path_index + 1):
+                problem = f"kept: {cls} is also a path hook and its find_module() reads path"
+        if problem is not None:
+            return Refusal(node, problem)
+        stack = self.stack_problem(view, node)
+        if stack is not None:
+            moved = self.moved_body(view, node) if kind == "instance" else None
+            if moved is None:
+                return Refusal(node, stack)
+            message = f"find_spec() added to {cls}, with find_module()'s body"
+            return Plan(node, (), ("importlib.util",), message, moved)
+        lines = FIND_SPEC if kind == "instance" else FIND_SPEC_ON_CLASS
+        return Plan(node, lines, ("importlib.util",), f"find_spec() added to {cls}")
+
+    def moved_body(self, view: ClassView, node: cst.FunctionDef) -> cst.FunctionDef | None:
+        """``find_spec`` with ``node``'s own body, where that keeps the frames it sees.
+
+        Only for a stack walker that skips the import system's frames by name (however many
+        there are) and returns ``self`` or None; the spec is 3.4-3.11's for that loader.
+        """
+        params = node.params
+        if (
+            params.posonly_params
+            or len(params.params) != 3
+            or params.star_arg is not cst.MaybeSentinel.DEFAULT
+            or params.kwonly_params
+            or params.star_kwarg is not None
+            or not self.stack_readers.skips_importlib_frames(node, view.defs)
+        ):
+            return None
+        receiver, fullname = (param.name.value for param in params.params[:2])
+        for child in walk(node.body):
+            if isinstance(child, cst.Name) and child.value in ("target", "locals", "vars"):
+                return None
+            if isinstance(child, (cst.Yield, cst.Await)):
+                return None
+            if _assigns(child, fullname):
+                return None
+        returns = _ReturnsToSpecs(receiver, fullname)
+        body = node.body.visit(returns)
+        if returns.unknown or not isinstance(body, cst.BaseSuite):
+            return None
+        no_space = cst.SimpleWhitespace("")
+        target = cst.Param(
+            cst.Name("target"),
+            default=cst.Name("None"),
+            equal=cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space),
+        )
+        return node.with_changes(
+            name=cst.Name("find_spec"),
+            params=params.with_changes(params=[*params.params, target]),
+            body=body,
+            leading_lines=(),
         )
 
     def neutral_bases(self, view: ClassView) -> frozenset[str]:
         """Plain bases plus the meta path finder ABCs (whose find_module is overridden)."""
         return NEUTRAL_BASES | {"importlib.abc.MetaPathFinder", "importlib.abc.Finder"}
+
+
+def _assigns(node: cst.CSTNode, name: str) -> bool:
+    """Whether ``node`` binds ``name`` (assignment, loop, ``with``, ``except``, walrus, del)."""
+    targets: list[cst.CSTNode] = []
+    if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr)):
+        targets.append(node.target)
+    elif isinstance(node, cst.AsName):
+        targets.append(node.name)
+    elif isinstance(node, cst.Del):
+        targets.append(node.target)
+    elif isinstance(node, (cst.Global, cst.Nonlocal)):
+        return any(item.name.value == name for item in node.names)
+    return any(
+        isinstance(child, cst.Name) and child.value == name
+        for target in targets
+        for child in walk(target)
+    )
+
+
+class _ReturnsToSpecs(cst.CSTTransformer):
+    """``return self`` -> ``return importlib.util.spec_from_loader(fullname, self)``; notes
+    any other returned value (``unknown``). Nested functions and classes are left alone."""
+
+    def __init__(self, receiver: str, fullname: str) -> None:
+        super().__init__()
+        self.receiver = receiver
+        self.spec = cst.parse_expression(f"importlib.util.spec_from_loader({fullname}, {receiver})")
+        self.unknown = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def leave_Return(self, original_node: cst.Return, updated_node: cst.Return) -> cst.Return:
+        value = updated_node.value
+        if value is None or (isinstance(value, cst.Name) and value.value == "None"):
+            return updated_node
+        if isinstance(value, cst.Name) and value.value == self.receiver:
+            return updated_node.with_changes(value=self.spec)
+        self.unknown = True
+        return updated_node

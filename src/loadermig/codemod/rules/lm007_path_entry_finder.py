@@ -7,14 +7,16 @@ path entry finders. The rule keeps the legacy method for old callers and adds
 loader)``; ``find_loader``'s namespace portions become a ``ModuleSpec(fullname, None)`` with
 those ``submodule_search_locations`` (exactly as 3.11 built it). A ``find_module`` finder
 returns None where it found nothing, which ``PathFinder`` treats like 3.11's spec with no
-portions. Anything else is left alone with a finding.
+portions. A legacy method that calls ``super()`` (``importlib.abc``'s defaults call
+``find_spec``, which would recurse) or reads the call stack is kept, as is anything else
+whose meaning could change, with a finding.
 """
 
 from __future__ import annotations
 
 import re
 
-from ._finders import LOADER_NOTE, NEUTRAL_BASES, ClassView, FinderRule, Plan, Refusal, arity
+from ._finders import NEUTRAL_BASES, ClassView, FinderRule, Plan, Refusal, arity
 
 FROM_FIND_LOADER = (
     "def find_spec(self, fullname, target=None):",
@@ -39,7 +41,6 @@ FROM_FIND_MODULE = (
 class PathEntryFinderRule(FinderRule):
     """Add ``find_spec`` to classes with ``find_loader(self, fullname)`` / ``find_module``."""
 
-    NOT_DONE = "path entry finder not converted: "
     ID = "LM007"
     TITLE = "path entry finder `find_loader`/`find_module(fullname)` -> plus a `find_spec`"
     REMOVAL = "Python 3.12 stopped calling find_loader() and find_module() on path entry finders"
@@ -66,27 +67,20 @@ class PathEntryFinderRule(FinderRule):
         if view.binds("find_loader"):
             node = view.plain_def("find_loader")
             if node is None:
-                return Refusal(
-                    view.node,
-                    self.NOT_DONE + f"{cls} binds find_loader other than by one def directly in "
-                    "its body; add find_spec(fullname, target) by hand",
-                )
+                return Refusal(view.node, f"kept: {cls} binds find_loader other than by one def")
             problem = self.decoration_problem(node)
             if problem is None and arity(node) != 2:
-                problem = (
-                    f"{cls}.find_loader() does not take (self, fullname), the only way "
-                    "PathFinder called it; add find_spec() by hand"
-                )
+                problem = f"kept: {cls}.find_loader() does not take (self, fullname)"
+            problem = (
+                problem or self.delegation_problem(node, view) or self.stack_problem(view, node)
+            )
             if problem is not None:
-                return Refusal(node, self.NOT_DONE + problem)
+                return Refusal(node, problem)
             return Plan(
                 node,
                 FROM_FIND_LOADER,
                 ("importlib.util", "importlib.machinery"),
-                f"added find_spec(fullname, target=None) to {cls}: it calls find_loader() "
-                "and returns importlib.util.spec_from_loader(fullname, loader) for a loader, "
-                "else a ModuleSpec(fullname, None) carrying the namespace portions, as Python "
-                "3.4-3.11's PathFinder did; find_loader() stays for old callers" + LOADER_NOTE,
+                f"find_spec() added to {cls}",
             )
         node = view.plain_def("find_module")
         if node is None or node.decorators or node.asynchronous or arity(node) != 2:
@@ -94,21 +88,12 @@ class PathEntryFinderRule(FinderRule):
         for base in view.node.bases:
             if self.refers_to(base.value, "importlib.abc.PathEntryFinder"):
                 return Refusal(
-                    node,
-                    self.NOT_DONE + f"{cls} inherits find_loader() from "
-                    "importlib.abc.PathEntryFinder, which Python 3.4-3.11 called instead of "
-                    "this find_module() (and which found nothing); decide which should run, "
-                    "then add find_spec() by hand",
+                    node, f"kept: {cls} inherits find_loader(), which 3.4-3.11 called instead"
                 )
-        return Plan(
-            node,
-            FROM_FIND_MODULE,
-            ("importlib.util",),
-            f"added find_spec(fullname, target=None) to {cls}: it returns "
-            "importlib.util.spec_from_loader(fullname, loader) for the loader find_module() "
-            "returns, else None (which PathFinder treats like the empty namespace spec of "
-            "Python 3.4-3.11); find_module() stays for old callers" + LOADER_NOTE,
-        )
+        problem = self.delegation_problem(node, view) or self.stack_problem(view, node)
+        if problem is not None:
+            return Refusal(node, problem)
+        return Plan(node, FROM_FIND_MODULE, ("importlib.util",), f"find_spec() added to {cls}")
 
     def neutral_bases(self, view: ClassView) -> frozenset[str]:
         """Plain bases; PathEntryFinder too when the class overrides its find_loader()."""
