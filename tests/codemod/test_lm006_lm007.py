@@ -308,7 +308,7 @@ def test_lm006_super_calling_find_module_is_kept_and_does_not_recurse() -> None:
     outcome = rewrite_source(case.read_bytes(), case.name)
     assert outcome.rewritten is not None
     kept = {f.line for f in outcome.findings if f.rule == "LM006" and not f.fixed}
-    assert kept == {8, 14, 39, 47}
+    assert kept == {8, 14, 39, 47, 57}
     modern = execute_fixture(outcome.rewritten, str(case), legacy=False)
     assert "find_spec" not in vars(modern.MetaPathFinder)
     finder = modern.QuietPluginFinder("lmplug.")
@@ -341,3 +341,17 @@ def test_lm006_class_level_finders_get_a_classmethod_find_spec(name: str, root: 
     assert spec is not None
     assert spec.submodule_search_locations == [str(root / "lmfx" / "sub")]
     assert finder().find_spec("lmfx.nothing", None) is None
+
+
+def test_lm006_pyximport_importer_calls_its_stored_base_without_recursion(tmp_path: Path) -> None:
+    """PyImporter's find_module calls PyxImporter's through self.super: both get find_spec."""
+    case = LM006 / "pyximport_importers.py"
+    (tmp_path / "lmpyx_plain.py").write_text("X = 1\n")
+    modern = execute_fixture(rewritten(case), str(case), legacy=False)
+    importer = modern.PyImporter()
+    with strict():
+        spec = importer.find_spec("lmpyx_plain", [str(tmp_path)])
+        assert importer.find_spec("lmpyx_missing", [str(tmp_path)]) is None
+    assert spec is not None
+    assert spec.loader.path == str(tmp_path / "lmpyx_plain.py")
+    assert importer.blocked_modules[-1] == "distutils"

@@ -190,6 +190,12 @@ class FinderRule(Rule):
             on_receiver = isinstance(func.value, cst.Name) and func.value.value == receiver
             if method == "find_spec" and on_receiver:
                 return f"kept: {name}() calls find_spec()"
+            if (
+                method == name
+                and _is_attribute_of(func.value, receiver, _super_attributes(view))
+                and not self._super_is_local(view, name, set())
+            ):
+                return f"kept: {name}() calls a stored super(), whose default may call find_spec()"
             first = child.args[0].value if child.args else None
             if (
                 method in ("find_module", "find_loader")
@@ -326,6 +332,36 @@ class FinderRule(Rule):
             if before is plan.anchor:
                 statements.append(method)
         return updated_node.with_changes(body=updated_node.body.with_changes(body=statements))
+
+
+def _super_attributes(view: ClassView) -> frozenset[str]:
+    """Attributes a method of the class sets to ``super(...)`` (``self.super = super(C, self)``,
+    as pyximport's PyImporter does)."""
+    found: set[str] = set()
+    for method in view.defs.values():
+        for child in walk(method):
+            if (
+                isinstance(child, cst.Assign)
+                and isinstance(child.value, cst.Call)
+                and isinstance(child.value.func, cst.Name)
+                and child.value.func.value == "super"
+            ):
+                found.update(
+                    target.target.attr.value
+                    for target in child.targets
+                    if isinstance(target.target, cst.Attribute)
+                )
+    return frozenset(found)
+
+
+def _is_attribute_of(node: cst.BaseExpression, owner: str | None, names: frozenset[str]) -> bool:
+    """Whether ``node`` is ``<owner>.<one of names>``."""
+    return (
+        isinstance(node, cst.Attribute)
+        and isinstance(node.value, cst.Name)
+        and node.value.value == owner
+        and node.attr.value in names
+    )
 
 
 def _imports_importlib(assignment: object) -> bool:
