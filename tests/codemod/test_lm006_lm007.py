@@ -286,7 +286,8 @@ def test_lm006_stack_walking_finder_imports_the_same_names() -> None:
         legacy = execute_fixture(SH_CASE.read_bytes(), str(SH_CASE), legacy=True)
         assert import_from_variables(legacy) == expected
     source = rewritten(SH_CASE)
-    assert b"self.find_module(" not in source
+    moved = source.split(b"def find_spec")[1]
+    assert b"\n        parent_frame = inspect.currentframe().f_back" in moved
     modern = execute_fixture(source, str(SH_CASE), legacy=False)
     assert import_from_variables(modern) == expected
 
@@ -355,3 +356,19 @@ def test_lm006_pyximport_importer_calls_its_stored_base_without_recursion(tmp_pa
     assert spec is not None
     assert spec.loader.path == str(tmp_path / "lmpyx_plain.py")
     assert importer.blocked_modules[-1] == "distutils"
+
+
+def test_lm006_moved_body_hands_a_subclass_find_module_the_call() -> None:
+    """A subclass overriding find_module() (elsewhere, without its own find_spec) is what
+    3.4-3.11 called; the moved body must not bypass it."""
+    modern = execute_fixture(rewritten(SH_CASE), str(SH_CASE), legacy=False)
+
+    class Everything(modern.ModuleImporterFromVariables):  # type: ignore[misc,name-defined]
+        def find_module(self, fullname: str, path: Any = None) -> Any:
+            return self if fullname.startswith("lmsh_") else None
+
+    finder = Everything()
+    with strict():
+        spec = finder.find_spec("lmsh_anything", None)
+        assert finder.find_spec("other", None) is None
+    assert spec is not None and spec.loader is finder

@@ -23,7 +23,7 @@ import re
 
 import libcst as cst
 
-from ._classes import walk
+from ._classes import has_docstring, walk
 from ._finders import (
     NEUTRAL_BASES,
     ClassView,
@@ -53,6 +53,21 @@ FIND_SPEC_ON_CLASS = (
     "    if loader is None:",
     "        return None",
     "    return importlib.util.spec_from_loader(fullname, loader)",
+)
+
+
+#: What a moved ``find_module`` body starts with: a subclass overriding ``find_module``
+#: (which 3.4-3.11 called instead of this body) gets the delegating form.
+SUBCLASS_GUARD = (
+    "# a subclass's own find_module() is what Python 3.4-3.11 called: hand over to it",
+    "if type({receiver}).find_module is not __class__.find_module:",
+    "    loader = {receiver}.find_module({fullname}, {path})",
+    "    if loader is None:",
+    "        return None",
+    "    return importlib.util.spec_from_loader({fullname}, loader)",
+)
+_NAMES_THE_GUARD_USES = frozenset(
+    {"target", "locals", "vars", "loader", "type", "__class__", "importlib"}
 )
 
 
@@ -130,9 +145,14 @@ class MetaPathFinderRule(FinderRule):
             or not self.stack_readers.skips_importlib_frames(node, view.defs)
         ):
             return None
-        receiver, fullname = (param.name.value for param in params.params[:2])
+        receiver, fullname, path = (param.name.value for param in params.params)
+        attributes = {id(c.attr) for c in walk(node.body) if isinstance(c, cst.Attribute)}
         for child in walk(node.body):
-            if isinstance(child, cst.Name) and child.value in ("target", "locals", "vars"):
+            if (
+                isinstance(child, cst.Name)
+                and child.value in _NAMES_THE_GUARD_USES
+                and id(child) not in attributes
+            ):
                 return None
             if isinstance(child, (cst.Yield, cst.Await)):
                 return None
@@ -140,8 +160,16 @@ class MetaPathFinderRule(FinderRule):
                 return None
         returns = _ReturnsToSpecs(receiver, fullname)
         body = node.body.visit(returns)
-        if returns.unknown or not isinstance(body, cst.BaseSuite):
+        if returns.unknown or not isinstance(body, cst.IndentedBlock):
             return None
+        guard = cst.parse_statement(
+            "\n".join(SUBCLASS_GUARD).format(receiver=receiver, fullname=fullname, path=path)
+            + "\n",
+            config=self.module_node.config_for_parsing,
+        )
+        statements = list(body.body)
+        at = 1 if statements and has_docstring(statements) else 0
+        body = body.with_changes(body=[*statements[:at], guard, *statements[at:]])
         no_space = cst.SimpleWhitespace("")
         target = cst.Param(
             cst.Name("target"),
