@@ -372,3 +372,25 @@ def test_lm006_moved_body_hands_a_subclass_find_module_the_call() -> None:
         spec = finder.find_spec("lmsh_anything", None)
         assert finder.find_spec("other", None) is None
     assert spec is not None and spec.loader is finder
+
+
+def test_lm006_decorated_find_module_of_a_registered_instance(tmp_path: Path) -> None:
+    """wrapt's @synchronized(lock) find_module: find_spec calls it as the import system did,
+    through the decorator, and wraps the real loader the same way."""
+    case = LM006 / "wrapt_post_import_finder.py"
+    (tmp_path / "lmwrapt_target.py").write_text("X = 1\n")
+    modern = execute_fixture(rewritten(case), str(case), legacy=False)
+    modern._post_import_hooks["lmwrapt_target"] = [print]
+    finder = modern.ImportHookFinder()
+    sys.path.insert(0, str(tmp_path))
+    try:
+        with strict():
+            spec = finder.find_spec("lmwrapt_target", None)
+            assert finder.find_spec("lmwrapt_other", None) is None
+    finally:
+        sys.path.remove(str(tmp_path))
+        importlib.invalidate_caches()
+    assert spec is not None
+    assert isinstance(spec.loader, modern._ImportHookChainedLoader)
+    assert spec.loader.loader.path == str(tmp_path / "lmwrapt_target.py")
+    assert finder.in_progress == {}

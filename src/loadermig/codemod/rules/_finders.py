@@ -107,6 +107,8 @@ class FinderRule(Rule):
         self._plans: dict[cst.ClassDef, Plan] = {}
         self._views: dict[str, list[ClassView]] = {}
         self._hooked: set[str] = set()
+        self._instances_on_meta_path: set[str] = set()
+        self._named_on_meta_path: set[str] = set()
         node.visit(_Index(self))
         self.stack_readers = StackReaders(node)
 
@@ -120,6 +122,12 @@ class FinderRule(Rule):
             if isinstance(statement, cst.FunctionDef):
                 view.defs.setdefault(statement.name.value, statement)
         return view
+
+    def only_instances_on_meta_path(self, node: cst.ClassDef) -> bool:
+        """Whether the module puts instances of ``node`` on ``sys.meta_path`` (``Cls()``, or
+        ``self`` in its methods), and never names the class itself there."""
+        name = node.name.value
+        return name in self._instances_on_meta_path and name not in self._named_on_meta_path
 
     def on_path_hooks(self, node: cst.ClassDef) -> bool:
         """Whether a statement of the module puts ``node``'s name near ``sys.path_hooks``."""
@@ -378,28 +386,51 @@ def _imports_importlib(assignment: object) -> bool:
 
 
 class _Index(cst.CSTVisitor):
-    """Fill in the rule's class views (by qualified name) and path hook mentions."""
+    """Fill in the rule's class views (by qualified name), path hook mentions and the classes
+    whose instances a ``sys.meta_path`` statement registers."""
 
     def __init__(self, rule: FinderRule) -> None:
         self.rule = rule
         self.hook_depth = 0
+        self.meta_depth = 0
+        self.classes: list[str] = []
+        self.called: set[int] = set()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         view = self.rule.view(node)
         for name in self.rule.qualified_names(node):
             self.rule._views.setdefault(name, []).append(view)
+        self.classes.append(node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.classes.pop()
+
+    def _depths(self, node: cst.SimpleStatementLine, step: int) -> None:
+        code = self.rule.module_node.code_for_node(node)
+        if "path_hooks" in code:
+            self.hook_depth += step
+        if "meta_path" in code:
+            self.meta_depth += step
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
-        if "path_hooks" in self.rule.module_node.code_for_node(node):
-            self.hook_depth += 1
+        self._depths(node, 1)
 
     def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine) -> None:
-        if "path_hooks" in self.rule.module_node.code_for_node(original_node):
-            self.hook_depth -= 1
+        self._depths(original_node, -1)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.meta_depth and isinstance(node.func, cst.Name):
+            self.called.add(id(node.func))
+            self.rule._instances_on_meta_path.add(node.func.value)
 
     def visit_Name(self, node: cst.Name) -> None:
         if self.hook_depth:
             self.rule._hooked.add(node.value)
+        if self.meta_depth and id(node) not in self.called:
+            if node.value == "self" and self.classes:
+                self.rule._instances_on_meta_path.add(self.classes[-1])
+            else:
+                self.rule._named_on_meta_path.add(node.value)
 
 
 def arity(node: cst.FunctionDef) -> int | None:

@@ -107,15 +107,22 @@ class MetaPathFinderRule(FinderRule):
         kind = receiver_kind(node)
         if kind == "instance" and node.asynchronous is None and arity(node) == 2:
             return None  # find_module(self, fullname): a path entry finder (LM007)
-        problem = self.decoration_problem(node) if kind is None else None
+        problem = None
+        if kind is None and not self.only_instances_on_meta_path(view.node):
+            # the decorator hides the signature and whether the class itself is registered
+            problem = self.decoration_problem(node)
         if node.asynchronous is not None:
             problem = "kept: find_module() is async"
-        if problem is None and not accepts_positional(node, 2, receiver=kind != "static"):
+        if kind is None:
+            kind = "decorated"  # an instance is registered: called as (fullname, path) before
+        elif problem is None and not accepts_positional(node, 2, receiver=kind != "static"):
             problem = f"kept: {cls}.find_module() cannot be called as (fullname, path)"
         problem = problem or self.delegation_problem(node, view)
         if problem is None and self.on_path_hooks(view.node):
             path_index = 0 if kind == "static" else 1
-            if reads_parameter(node, path_index + 1):
+            if kind == "decorated":
+                problem = f"kept: {cls} is also a path hook and its find_module() is decorated"
+            elif reads_parameter(node, path_index + 1):
                 problem = f"kept: {cls} is also a path hook and its find_module() reads path"
         if problem is not None:
             return Refusal(node, problem)
@@ -126,7 +133,7 @@ class MetaPathFinderRule(FinderRule):
                 return Refusal(node, stack)
             message = f"find_spec() added to {cls}, with find_module()'s body"
             return Plan(node, (), ("importlib.util",), message, moved)
-        lines = FIND_SPEC if kind == "instance" else FIND_SPEC_ON_CLASS
+        lines = FIND_SPEC_ON_CLASS if kind in ("static", "class") else FIND_SPEC
         return Plan(node, lines, ("importlib.util",), f"find_spec() added to {cls}")
 
     def moved_body(self, view: ClassView, node: cst.FunctionDef) -> cst.FunctionDef | None:
