@@ -118,7 +118,7 @@ LONG = "Very" * 30 + "LongName"  # 128 characters
         # A message with a shorter form: the name goes.
         (
             f"class {LONG}:\n    def find_module(self, fullname, path, extra):\n        pass\n",
-            "kept: find_module() takes neither (self, fullname, path) nor (self, fullname)",
+            "kept: find_module() cannot be called as (fullname, path)",
         ),
         # Any other: cut to the limit, marked as cut.
         (

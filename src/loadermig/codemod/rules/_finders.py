@@ -5,7 +5,9 @@ Both rules keep the legacy method (``find_module`` / ``find_loader``) for old ca
 (``_find_spec_legacy`` for meta path finders, ``PathFinder._legacy_get_spec`` for path entry
 finders). The subclass decides which classes it owns and writes the method; this module
 checks that the class has no way to make the import system behave differently once
-``find_spec`` exists (bases, ``__getattr__``, how ``importlib`` resolves) and inserts it.
+``find_spec`` exists (bases, ``__getattr__``, how ``importlib`` resolves, a legacy method that
+reaches ``importlib.abc``'s defaults, which call ``find_spec``, or one that reads the call
+stack) and inserts it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from libcst.metadata import (
 )
 
 from ._base import KEPT, Problem, Rule, fitted
-from ._classes import parse_method
+from ._classes import parse_method, walk
+from ._stack_inspection import StackReaders
 
 #: Bases that define none of find_spec, find_module, find_loader, __getattr__.
 NEUTRAL_BASES = frozenset(
@@ -50,13 +53,17 @@ METACLASSES = frozenset({"abc.ABCMeta"})
 
 @dataclass
 class Plan:
-    """The ``find_spec`` to add to one class, after ``anchor``, and the imports it needs."""
+    """The ``find_spec`` to add to one class, after ``anchor``, and the imports it needs.
+
+    The method is ``lines`` (4-space source), or ``method`` when built from the tree.
+    """
 
     anchor: cst.FunctionDef
     lines: Sequence[str]
     imports: Sequence[str]
     message: str
     reason: str
+    method: cst.FunctionDef | None = None
 
 
 @dataclass
@@ -105,7 +112,10 @@ class FinderRule(Rule):
         self._plans: dict[cst.ClassDef, Plan] = {}
         self._views: dict[str, list[ClassView]] = {}
         self._hooked: set[str] = set()
+        self._instances_on_meta_path: set[str] = set()
+        self._named_on_meta_path: set[str] = set()
         node.visit(_Index(self))
+        self.stack_readers = StackReaders(node)
 
     def view(self, node: cst.ClassDef) -> ClassView:
         """The class as :class:`ClassView`."""
@@ -117,6 +127,12 @@ class FinderRule(Rule):
             if isinstance(statement, cst.FunctionDef):
                 view.defs.setdefault(statement.name.value, statement)
         return view
+
+    def only_instances_on_meta_path(self, node: cst.ClassDef) -> bool:
+        """Whether the module puts instances of ``node`` on ``sys.meta_path`` (``Cls()``, or
+        ``self`` in its methods), and never names the class itself there."""
+        name = node.name.value
+        return name in self._instances_on_meta_path and name not in self._named_on_meta_path
 
     def on_path_hooks(self, node: cst.ClassDef) -> bool:
         """Whether a statement of the module puts ``node``'s name near ``sys.path_hooks``."""
@@ -148,7 +164,14 @@ class FinderRule(Rule):
         """Why ``node`` is not a plain, undecorated, synchronous method."""
         name = node.name.value
         if node.decorators:
-            code = self.module_node.code_for_node(node.decorators[0].decorator).strip()
+            plain = ("staticmethod", "classmethod")
+            unknown = [
+                d.decorator
+                for d in node.decorators
+                if not (isinstance(d.decorator, cst.Name) and d.decorator.value in plain)
+            ]
+            decorator = (unknown or [node.decorators[0].decorator])[0]
+            code = self.module_node.code_for_node(decorator).strip()
             message = fitted(
                 f"{name}() is decorated with @{code}", f"{name}() is decorated", after=KEPT
             )
@@ -156,6 +179,98 @@ class FinderRule(Rule):
         if node.asynchronous is not None:
             return Problem(f"{name}() is async", "async")
         return None
+
+    def delegation_problem(self, node: cst.FunctionDef, view: ClassView) -> Problem | None:
+        """Why a ``find_spec`` calling ``node`` could call itself back, or run other code.
+
+        ``importlib.abc``'s ``find_module``/``find_loader`` (3.4-3.11) call ``self.find_spec``:
+        reached through ``super()`` or a base named explicitly, the new method recurses.
+        ``super()`` is fine where it reaches a def of this module that delegates no further.
+        """
+        name = node.name.value
+        params = [*node.params.posonly_params, *node.params.params]
+        receiver = params[0].name.value if params else None
+        for child in walk(node):
+            if not isinstance(child, cst.Call):
+                continue
+            func = child.func
+            if (
+                isinstance(func, cst.Name)
+                and func.value == "super"
+                and not self._super_is_local(view, name, set())
+            ):
+                return Problem(
+                    f"{name}() calls super(), whose default may call find_spec()", "calls-default"
+                )
+            if not isinstance(func, cst.Attribute):
+                continue
+            method = func.attr.value
+            on_receiver = isinstance(func.value, cst.Name) and func.value.value == receiver
+            if method == "find_spec" and on_receiver:
+                return Problem(f"{name}() calls find_spec()", "calls-find-spec")
+            if (
+                method == name
+                and _is_attribute_of(func.value, receiver, _super_attributes(view))
+                and not self._super_is_local(view, name, set())
+            ):
+                return Problem(
+                    f"{name}() calls a stored super(), whose default may call find_spec()",
+                    "calls-default",
+                )
+            first = child.args[0].value if child.args else None
+            if (
+                method in ("find_module", "find_loader")
+                and not on_receiver
+                and isinstance(first, cst.Name)
+                and first.value == receiver
+            ):
+                code = self.module_node.code_for_node(func).strip()
+                message = fitted(
+                    f"{name}() calls {code}() on {receiver}",
+                    f"{name}() calls a base class's {method}()",
+                    after=KEPT,
+                )
+                return Problem(message, "calls-default")
+        return None
+
+    def _super_is_local(self, view: ClassView, method: str, seen: set[int]) -> bool:
+        """Whether ``super().<method>`` in ``view`` reaches a def of this module that itself
+        calls neither ``super()`` nor ``find_spec`` (a class without bases may get some
+        later, as CPython's own test mocks do: that counts as unknown)."""
+        return self._super_target(view, method, seen) is True
+
+    def _super_target(self, view: ClassView, method: str, seen: set[int]) -> bool | None:
+        """True: the first base defining ``method`` is a safe def here; False: unknown or
+        unsafe; None: no base of this module defines it."""
+        if id(view.node) in seen or view.node.keywords:
+            return False
+        seen.add(id(view.node))
+        for base in view.node.bases:
+            names = self.qualified_names(base.value) if not base.star else set()
+            if names == {"builtins.object"}:
+                continue
+            local = [v for n in sorted(names) for v in self._views.get(n, [])]
+            if len(local) != 1 or len(names) != 1:
+                return False
+            other = local[0]
+            found = other.plain_def(method)
+            if found is not None:
+                # the first base defining it is what super() reaches here
+                return self.delegation_problem(found, other) is None
+            if other.binds(method):
+                return False
+            deeper = self._super_target(other, method, seen)
+            if deeper is not None:
+                return deeper
+        return None
+
+    def stack_problem(self, view: ClassView, node: cst.FunctionDef) -> Problem | None:
+        """Why calling ``node`` from a new method changes the frames it (or its callees) see."""
+        read = self.stack_readers.first_read(node, view.defs)
+        if read is None:
+            return None
+        line = self.get_metadata(PositionProvider, read).start.line
+        return Problem(f"{node.name.value}() reads the call stack (line {line})", "stack")
 
     def class_problem(self, view: ClassView, anchor: cst.FunctionDef) -> Refusal | None:
         """Why adding ``find_spec`` to the class could change what the import system does."""
@@ -265,7 +380,7 @@ class FinderRule(Rule):
         if plan is None or not isinstance(updated_node.body, cst.IndentedBlock):
             return updated_node
         assert isinstance(original_node.body, cst.IndentedBlock)
-        method = parse_method(self.module_node, plan.lines, updated_node.body.indent)
+        method = plan.method or parse_method(self.module_node, plan.lines, updated_node.body.indent)
         method = method.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
         statements: list[cst.BaseStatement] = []
         for before, after in zip(original_node.body.body, updated_node.body.body):
@@ -273,6 +388,36 @@ class FinderRule(Rule):
             if before is plan.anchor:
                 statements.append(method)
         return updated_node.with_changes(body=updated_node.body.with_changes(body=statements))
+
+
+def _super_attributes(view: ClassView) -> frozenset[str]:
+    """Attributes a method of the class sets to ``super(...)`` (``self.super = super(C, self)``,
+    as pyximport's PyImporter does)."""
+    found: set[str] = set()
+    for method in view.defs.values():
+        for child in walk(method):
+            if (
+                isinstance(child, cst.Assign)
+                and isinstance(child.value, cst.Call)
+                and isinstance(child.value.func, cst.Name)
+                and child.value.func.value == "super"
+            ):
+                found.update(
+                    target.target.attr.value
+                    for target in child.targets
+                    if isinstance(target.target, cst.Attribute)
+                )
+    return frozenset(found)
+
+
+def _is_attribute_of(node: cst.BaseExpression, owner: str | None, names: frozenset[str]) -> bool:
+    """Whether ``node`` is ``<owner>.<one of names>``."""
+    return (
+        isinstance(node, cst.Attribute)
+        and isinstance(node.value, cst.Name)
+        and node.value.value == owner
+        and node.attr.value in names
+    )
 
 
 def _imports_importlib(assignment: object) -> bool:
@@ -289,28 +434,51 @@ def _imports_importlib(assignment: object) -> bool:
 
 
 class _Index(cst.CSTVisitor):
-    """Fill in the rule's class views (by qualified name) and path hook mentions."""
+    """Fill in the rule's class views (by qualified name), path hook mentions and the classes
+    whose instances a ``sys.meta_path`` statement registers."""
 
     def __init__(self, rule: FinderRule) -> None:
         self.rule = rule
         self.hook_depth = 0
+        self.meta_depth = 0
+        self.classes: list[str] = []
+        self.called: set[int] = set()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         view = self.rule.view(node)
         for name in self.rule.qualified_names(node):
             self.rule._views.setdefault(name, []).append(view)
+        self.classes.append(node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.classes.pop()
+
+    def _depths(self, node: cst.SimpleStatementLine, step: int) -> None:
+        code = self.rule.module_node.code_for_node(node)
+        if "path_hooks" in code:
+            self.hook_depth += step
+        if "meta_path" in code:
+            self.meta_depth += step
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
-        if "path_hooks" in self.rule.module_node.code_for_node(node):
-            self.hook_depth += 1
+        self._depths(node, 1)
 
     def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine) -> None:
-        if "path_hooks" in self.rule.module_node.code_for_node(original_node):
-            self.hook_depth -= 1
+        self._depths(original_node, -1)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.meta_depth and isinstance(node.func, cst.Name):
+            self.called.add(id(node.func))
+            self.rule._instances_on_meta_path.add(node.func.value)
 
     def visit_Name(self, node: cst.Name) -> None:
         if self.hook_depth:
             self.rule._hooked.add(node.value)
+        if self.meta_depth and id(node) not in self.called:
+            if node.value == "self" and self.classes:
+                self.rule._instances_on_meta_path.add(self.classes[-1])
+            else:
+                self.rule._named_on_meta_path.add(node.value)
 
 
 def arity(node: cst.FunctionDef) -> int | None:
@@ -362,9 +530,71 @@ FINDER_DETAILS = {
         "The class inherits find_spec, find_loader, __getattr__ or __getattribute__ from a "
         "base class of this file, which decides what the import system calls." + BY_HAND
     ),
+    "calls-default": (
+        "The legacy method calls a base class's find_module()/find_loader() (through super(), "
+        "a stored super object or the base class named explicitly). importlib.abc's defaults "
+        "of Python 3.4-3.11 call self.find_spec(), so a find_spec() that calls the legacy "
+        "method would call itself until RecursionError. Decide what find_spec() should do, "
+        "then add it by hand."
+    ),
+    "calls-find-spec": (
+        "The legacy method calls self.find_spec(), which a find_spec() calling the legacy "
+        "method would turn into an endless recursion." + BY_HAND
+    ),
+    "stack": (
+        "The method (or a function or method it calls) reads the call stack: "
+        "inspect.currentframe(), sys._getframe(), f_back, inspect.stack() and the like. A "
+        "find_spec() that calls it puts one more frame between the import system and the "
+        "method, so it would find other frames than under Python 3.4-3.11. Only a meta path "
+        "finder's find_module(self, fullname, path) that skips the import system's frames by "
+        "name and returns self or None has its body moved into find_spec(); move the body by "
+        "hand for the others."
+    ),
     "importlib": (
         "The added find_spec() uses importlib.util, but the name importlib is bound to "
         "something else than the importlib package here (in the module or a function around "
         "the class). Rename it, then rerun, or add find_spec() by hand."
     ),
 }
+
+
+def receiver_kind(node: cst.FunctionDef) -> str | None:
+    """``"instance"``, ``"static"`` or ``"class"`` by the def's decorators; None for others."""
+    if not node.decorators:
+        return "instance"
+    if len(node.decorators) == 1:
+        decorator = node.decorators[0].decorator
+        if isinstance(decorator, cst.Name) and decorator.value in ("staticmethod", "classmethod"):
+            return decorator.value[: -len("method")]
+    return None
+
+
+def accepts_positional(node: cst.FunctionDef, count: int, *, receiver: bool) -> bool:
+    """Whether ``node`` can be called with ``count`` positional arguments (after the receiver)."""
+    params = node.params
+    positional = [*params.posonly_params, *params.params]
+    if receiver:
+        if not positional:
+            return isinstance(params.star_arg, cst.Param)
+        positional = positional[1:]
+    if any(param.default is None for param in params.kwonly_params):
+        return False
+    required = sum(param.default is None for param in positional)
+    capacity = count if isinstance(params.star_arg, cst.Param) else len(positional)
+    return required <= count <= capacity
+
+
+def reads_parameter(node: cst.FunctionDef, index: int) -> bool:
+    """Whether ``node``'s body reads positional parameter ``index`` (or ``*args`` holding it)."""
+    params = node.params
+    positional = [*params.posonly_params, *params.params]
+    if index < len(positional):
+        name = positional[index].name.value
+    elif isinstance(params.star_arg, cst.Param):
+        name = params.star_arg.name.value
+    else:
+        return False
+    return any(
+        isinstance(child, cst.Name) and child.value in (name, "locals", "vars")
+        for child in walk(node.body)
+    )

@@ -7,7 +7,9 @@ path entry finders. The rule keeps the legacy method for old callers and adds
 loader)``; ``find_loader``'s namespace portions become a ``ModuleSpec(fullname, None)`` with
 those ``submodule_search_locations`` (exactly as 3.11 built it). A ``find_module`` finder
 returns None where it found nothing, which ``PathFinder`` treats like 3.11's spec with no
-portions. Anything else is left alone with a finding.
+portions. A legacy method that calls ``super()`` (``importlib.abc``'s defaults call
+``find_spec``, which would recurse) or reads the call stack is kept, as is anything else
+whose meaning could change, with a finding.
 """
 
 from __future__ import annotations
@@ -113,6 +115,9 @@ class PathEntryFinderRule(FinderRule):
                 problem = Problem(
                     f"{cls}.find_loader() does not take (self, fullname)", "signature"
                 )
+            problem = (
+                problem or self.delegation_problem(node, view) or self.stack_problem(view, node)
+            )
             if problem is not None:
                 return Refusal(node, self.NOT_DONE + problem, problem.reason)
             return Plan(
@@ -132,6 +137,9 @@ class PathEntryFinderRule(FinderRule):
                     self.NOT_DONE + f"{cls} inherits find_loader() from PathEntryFinder",
                     "inherits-find-loader",
                 )
+        problem = self.delegation_problem(node, view) or self.stack_problem(view, node)
+        if problem is not None:
+            return Refusal(node, self.NOT_DONE + problem, problem.reason)
         return Plan(
             node,
             FROM_FIND_MODULE,
