@@ -127,15 +127,18 @@ def _keyed(classes: Iterable[LegacyClass]) -> dict[tuple[str, int], LegacyClass]
     return keyed
 
 
-def measure_file(corpus: Path, relative: str, category: str, mode: Mode) -> FileResult:
-    """Rewrite one corpus file in memory and compare its legacy classes before and after."""
+def measure_file(
+    corpus: Path, relative: str, category: str, mode: Mode, *, again: bool = True
+) -> FileResult:
+    """Rewrite one corpus file in memory and compare its legacy classes before and after
+    (``again``: rewrite the result once more, to see that nothing changes)."""
     data = (corpus / relative).read_bytes()
     before = legacy_classes_of_source(data)
     outcome = mode.rewrite(data, relative)
     rewritten = outcome.rewritten if outcome.changed else None
     result = data if rewritten is None else rewritten
     after = legacy_classes_of_source(result) or []
-    again = mode.rewrite(result, relative) if rewritten is not None else outcome
+    second = mode.rewrite(result, relative) if again and rewritten is not None else outcome
     remaining = _keyed(after)
     classes = []
     for key, legacy in _keyed(before or []).items():
@@ -153,7 +156,7 @@ def measure_file(corpus: Path, relative: str, category: str, mode: Mode) -> File
         changed=rewritten is not None,
         compiles_before=_compiles(data, relative),
         compiles_after=_compiles(result, relative),
-        idempotent=not again.changed,
+        idempotent=not second.changed,
         error=outcome.error,
         rewritten=rewritten,
     )
