@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from legacy_classes import RULES, LegacyClass, legacy_classes_of_source
+from legacy_classes import ROLES, RULES, LegacyClass, legacy_classes_of_source
 
 from loadermig.codemod import Finding, SourceOutcome, rewrite_source
 
@@ -214,7 +214,8 @@ def tables(results_by_mode: dict[str, list[FileResult]]) -> str:
                 row.append((len(owned), done))
             (hooks, hooks_done), (api, api_done) = row
             lines.append(
-                f"| {rule} | {hooks} | {_percent(hooks_done, hooks)} | {hooks - hooks_done} "
+                f"| {rule}: {ROLES[rule]} | {hooks} | {_percent(hooks_done, hooks)} "
+                f"| {hooks - hooks_done} "
                 f"| {api} | {api_done} |"
             )
         lines += ["", "| why hook classes were left (kept finding) | roles |", "| --- | ---: |"]

@@ -23,8 +23,17 @@ import ast
 import warnings
 from dataclasses import dataclass
 
-#: The rules that own a legacy role, in the order the tables list them.
-RULES = ("LM002", "LM003", "LM004", "LM005", "LM006", "LM007", "LM008")
+#: The rules that own a legacy role, in the order the tables list them, with the role.
+ROLES = {
+    "LM002": "PyLoader base",
+    "LM003": "PyPycLoader base",
+    "LM004": "@module_for_loader load_module",
+    "LM005": "@set_loader/@set_package",
+    "LM006": "meta path find_module",
+    "LM007": "path entry find_module/find_loader",
+    "LM008": "load_module",
+}
+RULES = tuple(ROLES)
 _LEGACY_DECORATORS = {"module_for_loader": "LM004", "set_loader": "LM005", "set_package": "LM005"}
 _LEGACY_BASES = {"PyLoader": "LM002", "PyPycLoader": "LM003"}
 
