@@ -91,6 +91,7 @@ def test_corpus_is_as_large_as_issue_11_asks() -> None:
     assert len({entry["project"] for entry in MANIFEST.values()}) >= 20
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("relative", sorted(MANIFEST))
 def test_rewrite_compiles_is_idempotent_and_explains_what_it_leaves(relative: str) -> None:
     """Also: the benchmark's classes are the counter's on the file; those left, its count on
@@ -303,13 +304,6 @@ CASES = [
         "sh.py",
         ("ModuleImporterFromVariables",),
         "import sh\nsh2 = sh(_ok_code=[0, 1])\nfrom sh2 import true\nsnapshot('sh2')\n",
-        marks=(
-            pytest.mark.xfail(
-                strict=True,
-                reason="issue #11: the find_spec LM006 adds calls find_module, one frame more "
-                "between the import system and this stack walker: `from sh2 import` fails",
-            ),
-        ),
     ),
 ]
 
@@ -344,6 +338,7 @@ def _probe(python: str, case: Case, source: bytes, tmp: Path, *flags: str) -> di
     return result
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize(
     "case", [pytest.param(case, marks=case.marks, id=case.file) for case in CASES]
 )
