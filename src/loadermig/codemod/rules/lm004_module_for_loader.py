@@ -19,9 +19,11 @@ from libcst.metadata import (
     Assignment,
     ExpressionContext,
     ExpressionContextProvider,
+    ParentNodeProvider,
     ScopeProvider,
 )
 
+from ._classes import walk
 from ._decorators import (
     MODULE_FOR_LOADER,
     ClassFacts,
@@ -31,6 +33,15 @@ from ._decorators import (
     denotes,
     own_statements,
     removed_decorator,
+)
+from ._module_for_loader_forms import (
+    Assigned,
+    assignment_problem,
+    delegated_helper,
+    exec_module_assignment,
+    load_module_assignment,
+    name_uses,
+    only_assigned,
 )
 
 NOT_DONE = "@module_for_loader load_module() not converted: "
@@ -52,6 +63,7 @@ class ModuleForLoaderRule(ExecModuleConversion):
     TITLE = "`@module_for_loader` `load_module(self, module)` -> `create_module` + `exec_module`"
     REMOVAL = "importlib.util.module_for_loader was removed in Python 3.12"
     TRIGGERS = (b"module_for_loader",)
+    METADATA_DEPENDENCIES = (*ExecModuleConversion.METADATA_DEPENDENCIES, ParentNodeProvider)
     BEFORE = (
         "from importlib.util import module_for_loader\n"
         "\n"
@@ -75,10 +87,65 @@ class ModuleForLoaderRule(ExecModuleConversion):
         self._plans: dict[cst.FunctionDef, _Plan] = {}
         self._bare_returns: set[cst.Return] = set()
         self._handled: set[cst.CSTNode] = set()
+        #: Helper form: the delegating ``load_module`` of each converted helper, to delete.
+        self._delegates: dict[cst.FunctionDef, cst.FunctionDef] = {}
+        self._dropped: set[cst.CSTNode] = set()
+        #: Assignment form: class-body lines to rewrite, module-level functions to undecorate.
+        self._assigned: dict[cst.SimpleStatementLine, Assigned] = {}
+        self._undecorate: set[cst.FunctionDef] = set()
+        self._decided: set[cst.FunctionDef] = set()
 
     def visit_Module(self, node: cst.Module) -> None:
-        """Index the module's classes and its uses of ``load_module``."""
+        """Index the module's classes and its uses of ``load_module``; decide about the
+        ``load_module = ...`` lines of class bodies."""
         self._classes = LoaderClasses(self, node)
+        self._decide_assignments(node)
+
+    def _decide_assignments(self, module: cst.Module) -> None:
+        found: list[Assigned] = []
+        for cls in self._classes.classes:
+            for statement in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
+                value = load_module_assignment(self, statement)
+                if value is None:
+                    continue
+                assigned, reason = assignment_problem(self, value)
+                if isinstance(value, cst.Call) and (assigned or reason):
+                    self._handled.add(value.func)
+                if assigned is not None:
+                    found.append(assigned)
+                elif reason:
+                    self.report(statement, reason, fixed=False)
+        problems = {a: self._assigned_problem(a, found) for a in found}
+        for function in {a.function for a in found if a.call is None}:
+            self._decided.add(function)
+            self._handled.update(d.decorator for d in function.decorators)
+            group = [a for a in found if a.function is function]
+            kept = [a for a in group if problems[a]]
+            for a in group if kept else ():
+                line = self._classes.line(kept[0].statement)
+                problems[a] = problems[a] or f"kept: {function.name.value}() stays for line {line}"
+        for assigned in found:
+            problem = problems[assigned]
+            if problem:
+                self.report(assigned.statement, problem, fixed=False)
+                continue
+            self._assigned[assigned.statement] = assigned
+            if assigned.call is None:
+                self._undecorate.add(assigned.function)
+            if not self._classes.facts(assigned.owner).has_create_module:
+                self._create_module_before[assigned.statement] = "self"
+            name = assigned.function_name.value
+            self.report(
+                assigned.statement, f"load_module converted to exec_module = {name}", fixed=True
+            )
+
+    def _assigned_problem(self, assigned: Assigned, found: list[Assigned]) -> str:
+        """Why ``exec_module = function`` in that class could change behaviour ("" if not)."""
+        name = assigned.function_name.value
+        if assigned.call is None and not only_assigned(self, assigned.function, found):
+            return f"kept: {name}() is used other than as load_module of classes"
+        problem = self._owner_problem(assigned.owner, assigned.function)
+        return f"kept: {problem}" if problem else ""
 
     # -- deciding -------------------------------------------------------------------------
 
@@ -86,14 +153,15 @@ class ModuleForLoaderRule(ExecModuleConversion):
         """Decide about a function decorated with ``module_for_loader``."""
         names = [decorator_names(self, d) for d in node.decorators]
         ours = [denotes(found, MODULE_FOR_LOADER) for found in names]
-        if not any(ours):
+        if not any(ours) or node in self._decided:
             return
         anchor = node.decorators[ours.index(True)]
         self._handled.update(d.decorator for d, mine in zip(node.decorators, ours) if mine)
         kinds = [removed_decorator(found) for found in names]
         problem = self._problem(node, kinds)
         if problem is not None:
-            self.report(anchor, NOT_DONE + problem, fixed=False)
+            prefix = "" if problem.startswith("kept:") else NOT_DONE
+            self.report(anchor, prefix + problem, fixed=False)
             return
         owner = self._classes.owner(node)
         assert owner is not None
@@ -135,9 +203,7 @@ class ModuleForLoaderRule(ExecModuleConversion):
         if max(Counter(kinds).values()) > 1:
             return "the same decorator appears twice on the method; convert by hand"
         if node.name.value != "load_module":
-            return (
-                f"the decorated method is {node.name.value}(), not load_module(); convert by hand"
-            )
+            return self._helper_problem(owner, node)
         if node.asynchronous is not None:
             return "the method is async; convert by hand"
         if _module_param(node) is None:
@@ -193,14 +259,45 @@ class ModuleForLoaderRule(ExecModuleConversion):
             )
         return None
 
+    def _helper_problem(self, owner: cst.ClassDef, node: cst.FunctionDef) -> str | None:
+        """Whether ``node`` is a helper whose only caller is ``load_module``; notes it."""
+        name = node.name.value
+        delegates = [
+            method
+            for method in owner.body.body
+            if isinstance(method, cst.FunctionDef) and method.name.value == "load_module"
+        ]
+        if len(delegates) != 1 or delegated_helper(delegates[0]) != name:
+            return f"kept: {name}() is not only called by a load_module() that returns it"
+        uses = name_uses(self._classes.module, name)
+        inside = set(walk(delegates[0]))
+        other = [use for use in uses if use is not node.name and use not in inside]
+        if other or len(uses) != 2:
+            line = self._classes.line(other[0] if other else node)
+            return f"kept: {name}() is also used on line {line}"
+        self._delegates[node] = delegates[0]
+        return None
+
     def _class_problem(self, node: cst.FunctionDef) -> str | None:
         """The class and its relatives, and other code using ``load_module``."""
         owner = self._classes.owner(node)
         assert owner is not None
+        return self._owner_problem(owner)
+
+    def _owner_problem(
+        self, owner: cst.ClassDef, function: cst.FunctionDef | None = None
+    ) -> str | None:
+        """Why the class ``owner`` cannot trade load_module for exec_module (None: it can).
+
+        ``function`` is the module-level function it is to get as ``exec_module``.
+        """
         facts = self._classes.facts(owner)
         if facts.problem is not None:
             return facts.problem
-        if not facts.has_is_package and facts.mentions_path:
+        mentions_path = facts.mentions_path or (
+            function is not None and self._classes.mentions_path(function)
+        )
+        if not facts.has_is_package and mentions_path:
             return (
                 "the class sets __path__ but has no is_package(); after the conversion "
                 "package-ness and __package__ would come from the module spec, which "
@@ -238,6 +335,9 @@ class ModuleForLoaderRule(ExecModuleConversion):
         plan: _Plan,
         facts: ClassFacts,
     ) -> str:
+        if node in self._delegates:
+            name = node.name.value
+            return f"{name}() converted to exec_module(), load_module() calling it removed"
         param = _module_param(node)
         assert param is not None
         name = param.name.value
@@ -292,10 +392,51 @@ class ModuleForLoaderRule(ExecModuleConversion):
             value=None, whitespace_after_return=cst.MaybeSentinel.DEFAULT
         )
 
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine:
+        """``load_module = ...`` becomes ``exec_module = function``."""
+        assigned = self._assigned.get(original_node)
+        if assigned is None:
+            return updated_node
+        if assigned.call is not None:
+            self.remove_unused_import_by_node(assigned.call.func)
+        return exec_module_assignment(updated_node, assigned.function_name)
+
+    def leave_ClassDef(
+        self, original_node: cst.ClassDef, updated_node: cst.ClassDef
+    ) -> cst.ClassDef:
+        """Delete the ``load_module`` methods that only called a converted helper."""
+        dropped = {self._delegates[plan] for plan in self._plans if plan in self._delegates}
+        if isinstance(original_node.body, cst.IndentedBlock) and isinstance(
+            updated_node.body, cst.IndentedBlock
+        ):
+            pairs = [
+                (before, after)
+                for before, after in zip(original_node.body.body, updated_node.body.body)
+                if before not in dropped
+            ]
+            if len(pairs) != len(original_node.body.body):
+                original_node = original_node.with_changes(
+                    body=original_node.body.with_changes(body=[b for b, _ in pairs])
+                )
+                updated_node = updated_node.with_changes(
+                    body=updated_node.body.with_changes(body=[a for _, a in pairs])
+                )
+        return super().leave_ClassDef(original_node, updated_node)
+
     def leave_FunctionDef(
         self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
     ) -> cst.FunctionDef:
         """``load_module`` becomes ``exec_module``: no decorators, no final ``return``."""
+        if original_node in self._undecorate:
+            for decorator in original_node.decorators:
+                self.remove_unused_import_by_node(decorator)
+            return updated_node.with_changes(
+                leading_lines=_decorator_comments(updated_node),
+                decorators=(),
+                lines_after_decorators=(),
+            )
         plan = self._plans.get(original_node)
         if plan is None:
             return updated_node

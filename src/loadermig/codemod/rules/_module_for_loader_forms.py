@@ -1,0 +1,237 @@
+"""LM004's other shapes of ``module_for_loader``: a helper, and assignments in a class body.
+
+* A helper: ``@module_for_loader def _load_module(self, module)`` called by nothing but a
+  ``def load_module(self, fullname): return self._load_module(fullname)`` of the same class
+  (CPython 3.2's own ``_LoaderBasics``). The helper becomes ``exec_module`` and the delegating
+  ``load_module`` goes.
+* An assignment: ``load_module = module_for_loader(func)`` in a class body, or
+  ``load_module = func`` where ``func`` is a module-level ``@module_for_loader`` function used
+  nowhere else. It becomes ``exec_module = func``; ``func``'s body is not touched (the import
+  system ignores what ``exec_module`` returns, as it ignored what ``load_module`` returned).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import Assignment, ParentNodeProvider, ScopeProvider
+
+from ._base import Rule
+from ._decorators import MODULE_FOR_LOADER, decorator_names, denotes, removed_decorator
+
+
+def _plain_params(node: cst.FunctionDef, count: int) -> list[str] | None:
+    """The parameter names of ``def f(a, b, ...)`` with exactly ``count`` plain ones."""
+    params = node.params
+    positional = [*params.posonly_params, *params.params]
+    if (
+        node.asynchronous is not None
+        or len(positional) != count
+        or any(param.default is not None for param in positional)
+        or not isinstance(params.star_arg, cst.MaybeSentinel)
+        or params.kwonly_params
+        or params.star_kwarg is not None
+    ):
+        return None
+    return [param.name.value for param in positional]
+
+
+def _statements_without_docstring(node: cst.FunctionDef) -> list[cst.BaseStatement]:
+    body = node.body
+    if not isinstance(body, cst.IndentedBlock):
+        return []
+    statements = list(body.body)
+    first = statements[0] if statements else None
+    if (
+        isinstance(first, cst.SimpleStatementLine)
+        and isinstance(first.body[0], cst.Expr)
+        and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    ):
+        statements = statements[1:]
+    return statements
+
+
+def delegated_helper(node: cst.FunctionDef) -> str | None:
+    """The ``helper`` of ``def load_module(self, fullname): return self.helper(fullname)``.
+
+    A docstring may come first; nothing else may be in the body, and no comment may be
+    around the method (it is deleted).
+    """
+    params = _plain_params(node, 2)
+    statements = _statements_without_docstring(node)
+    if params is None or node.decorators or len(statements) != 1:
+        return None
+    if any(line.comment is not None for line in node.leading_lines):
+        return None
+    line = statements[0]
+    if not (isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1):
+        return None
+    if line.trailing_whitespace.comment is not None:
+        return None
+    returned = line.body[0]
+    call = returned.value if isinstance(returned, cst.Return) else None
+    if not (
+        isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Attribute)
+        and isinstance(call.func.value, cst.Name)
+        and call.func.value.value == params[0]
+        and len(call.args) == 1
+        and call.args[0].keyword is None
+        and not call.args[0].star
+        and isinstance(call.args[0].value, cst.Name)
+        and call.args[0].value.value == params[1]
+    ):
+        return None
+    return call.func.attr.value
+
+
+class NameUses(cst.CSTVisitor):
+    """Every place a module mentions a name: ``name``, ``x.name`` or the string ``"name"``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.uses: list[cst.CSTNode] = []
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        """``x.name``; the attribute's own Name is not a separate use."""
+        if node.attr.value == self.name:
+            self.uses.append(node)
+        node.value.visit(self)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        """A bare ``name`` (definitions included)."""
+        if node.value == self.name:
+            self.uses.append(node)
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        """``getattr(x, "name")`` and the like."""
+        if node.evaluated_value == self.name:
+            self.uses.append(node)
+
+
+def name_uses(module: cst.Module, name: str) -> list[cst.CSTNode]:
+    """See :class:`NameUses`."""
+    found = NameUses(name)
+    module.visit(found)
+    return found.uses
+
+
+@dataclass(eq=False)
+class Assigned:
+    """``load_module = ...`` in a class body, to become ``exec_module = function``."""
+
+    owner: cst.ClassDef
+    statement: cst.SimpleStatementLine
+    #: The name of the function (the value that ``exec_module`` gets).
+    function_name: cst.Name
+    #: The function itself.
+    function: cst.FunctionDef
+    #: The ``module_for_loader(...)`` call, or None when the function is decorated.
+    call: cst.Call | None
+
+
+def load_module_assignment(rule: Rule, statement: cst.CSTNode) -> cst.BaseExpression | None:
+    """The value of a ``load_module = value`` class-body line, else None."""
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+        return None
+    assign = statement.body[0]
+    if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1):
+        return None
+    target = assign.targets[0].target
+    if not (isinstance(target, cst.Name) and target.value == "load_module"):
+        return None
+    return assign.value
+
+
+def function_of(rule: Rule, name: cst.Name) -> cst.FunctionDef | None:
+    """The only ``def`` a read of ``name`` can see, if it is one."""
+    scope = rule.get_metadata(ScopeProvider, name, None)
+    if scope is None:
+        return None
+    referents: set[cst.CSTNode] = set()
+    for access in scope.accesses[name]:
+        if access.node is name:
+            for referent in access.referents:
+                if not isinstance(referent, Assignment):
+                    return None
+                referents.add(referent.node)
+    if len(referents) != 1:
+        return None
+    node = referents.pop()
+    return node if isinstance(node, cst.FunctionDef) else None
+
+
+def assignment_problem(rule: Rule, value: cst.BaseExpression) -> tuple[Assigned | None, str]:
+    """What ``load_module = value`` assigns, or why it is not a form LM004 converts."""
+    call = None
+    if isinstance(value, cst.Call):
+        mfl = removed_decorator(rule.qualified_names(value.func))
+        if mfl != MODULE_FOR_LOADER:
+            return None, ""
+        if len(value.args) != 1 or value.args[0].keyword or value.args[0].star:
+            return None, "kept: module_for_loader() is not called with one function"
+        call, value = value, value.args[0].value
+    if not isinstance(value, cst.Name):
+        return None, "kept: load_module = module_for_loader(...) of something not a function name"
+    function = function_of(rule, value)
+    if function is None:
+        return None, "" if call is None else f"kept: `{value.value}` is not one def"
+    kinds = [removed_decorator(decorator_names(rule, d)) for d in function.decorators]
+    decorated = kinds == [MODULE_FOR_LOADER]
+    if call is None and not decorated:
+        return None, ""  # not a module_for_loader function: none of LM004's business
+    if call is not None and function.decorators:
+        return None, f"kept: `{value.value}` is decorated too"
+    if _plain_params(function, 2) is None:
+        return None, f"kept: {value.value}() does not take (self, module)"
+    if call is None and not _module_level(rule, function):
+        return None, f"kept: @module_for_loader {value.value}() is not a module-level function"
+    return Assigned(_owner(rule, value), _statement(rule, value), value, function, call), ""
+
+
+def _module_level(rule: Rule, function: cst.FunctionDef) -> bool:
+    return isinstance(rule.get_metadata(ParentNodeProvider, function, None), cst.Module)
+
+
+def _statement(rule: Rule, node: cst.CSTNode) -> cst.SimpleStatementLine:
+    while not isinstance(node, cst.SimpleStatementLine):
+        node = rule.get_metadata(ParentNodeProvider, node)
+    return node
+
+
+def _owner(rule: Rule, node: cst.CSTNode) -> cst.ClassDef:
+    while not isinstance(node, cst.ClassDef):
+        node = rule.get_metadata(ParentNodeProvider, node)
+    return node
+
+
+def only_assigned(rule: Rule, function: cst.FunctionDef, assigned: Sequence[Assigned]) -> bool:
+    """Whether a module-level function's name is read nowhere but in ``assigned``."""
+    scope = rule.get_metadata(ScopeProvider, function, None)
+    if scope is None:
+        return False
+    reads = {
+        access.node
+        for assignment in scope.assignments[function.name.value]
+        if isinstance(assignment, Assignment)
+        for access in assignment.references
+    }
+    return reads == {a.function_name for a in assigned if a.function is function}
+
+
+def exec_module_assignment(
+    statement: cst.SimpleStatementLine, function_name: cst.Name
+) -> cst.SimpleStatementLine:
+    """``load_module = ...`` rewritten to ``exec_module = function_name``."""
+    assign = statement.body[0]
+    assert isinstance(assign, cst.Assign)
+    target = assign.targets[0].with_changes(target=cst.Name("exec_module"))
+    return statement.with_changes(body=[assign.with_changes(targets=[target], value=function_name)])
+
+
+def denotes_module_for_loader(rule: Rule, node: cst.CSTNode) -> bool:
+    """Whether ``node`` names ``module_for_loader``."""
+    return denotes(rule.qualified_names(node), MODULE_FOR_LOADER)
