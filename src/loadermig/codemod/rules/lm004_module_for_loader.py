@@ -26,6 +26,7 @@ from libcst.metadata import (
 from ._classes import walk
 from ._decorators import (
     MODULE_FOR_LOADER,
+    PLAIN_BASES,
     ClassFacts,
     ExecModuleConversion,
     LoaderClasses,
@@ -34,6 +35,7 @@ from ._decorators import (
     own_statements,
     removed_decorator,
 )
+from ._is_package import is_package_method, package_test
 from ._module_for_loader_forms import (
     Assigned,
     assignment_problem,
@@ -94,6 +96,8 @@ class ModuleForLoaderRule(ExecModuleConversion):
         self._assigned: dict[cst.SimpleStatementLine, Assigned] = {}
         self._undecorate: set[cst.FunctionDef] = set()
         self._decided: set[cst.FunctionDef] = set()
+        #: What the is_package() added before each converted method returns.
+        self._is_package_before: dict[cst.FunctionDef, cst.BaseExpression] = {}
 
     def visit_Module(self, node: cst.Module) -> None:
         """Index the module's classes and its uses of ``load_module``; decide about the
@@ -282,14 +286,18 @@ class ModuleForLoaderRule(ExecModuleConversion):
         """The class and its relatives, and other code using ``load_module``."""
         owner = self._classes.owner(node)
         assert owner is not None
-        return self._owner_problem(owner)
+        return self._owner_problem(owner, method=node)
 
     def _owner_problem(
-        self, owner: cst.ClassDef, function: cst.FunctionDef | None = None
+        self,
+        owner: cst.ClassDef,
+        function: cst.FunctionDef | None = None,
+        method: cst.FunctionDef | None = None,
     ) -> str | None:
         """Why the class ``owner`` cannot trade load_module for exec_module (None: it can).
 
-        ``function`` is the module-level function it is to get as ``exec_module``.
+        ``function`` is the module-level function it is to get as ``exec_module``,
+        ``method`` the decorated method that is to become ``exec_module``.
         """
         facts = self._classes.facts(owner)
         if facts.problem is not None:
@@ -297,13 +305,13 @@ class ModuleForLoaderRule(ExecModuleConversion):
         mentions_path = facts.mentions_path or (
             function is not None and self._classes.mentions_path(function)
         )
+        if not facts.has_is_package and mentions_path and method is not None:
+            test = self._package_test(owner, method)
+            if test is not None:
+                self._is_package_before[method] = test
+                mentions_path = False
         if not facts.has_is_package and mentions_path:
-            return (
-                "the class sets __path__ but has no is_package(); after the conversion "
-                "package-ness and __package__ would come from the module spec, which "
-                "without is_package() marks no module as a package; add "
-                "is_package(fullname), then rerun"
-            )
+            return "kept: no is_package(), and only loading tells whether __path__ is set"
         use = self._classes.first_load_module_use()
         if use is not None:
             return (
@@ -311,6 +319,16 @@ class ModuleForLoaderRule(ExecModuleConversion):
                 "longer define; switch that code to importlib.import_module(name), then rerun"
             )
         return None
+
+    def _package_test(
+        self, owner: cst.ClassDef, method: cst.FunctionDef
+    ) -> cst.BaseExpression | None:
+        """What an added is_package() returns (see :mod:`._is_package`); None: no such one."""
+        plain = all(
+            not base.keyword and self.qualified_names(base.value) <= PLAIN_BASES
+            for base in owner.bases
+        )
+        return package_test(self, owner, method) if plain else None
 
     def _plan(self, node: cst.FunctionDef, facts: ClassFacts) -> _Plan:
         param = _module_param(node)
@@ -344,6 +362,8 @@ class ModuleForLoaderRule(ExecModuleConversion):
         parts = [f"converted load_module(self, {name}) to exec_module(self, {name})"]
         if plan.add_create_module:
             parts[0] += " plus create_module() returning None"
+        if node in self._is_package_before:
+            parts.append("is_package() added: what made the module a package")
         stacked = sorted({kind for kind in kinds if kind and kind != MODULE_FOR_LOADER})
         if stacked:
             dropped = " and @".join(stacked)
@@ -416,7 +436,19 @@ class ModuleForLoaderRule(ExecModuleConversion):
                 for before, after in zip(original_node.body.body, updated_node.body.body)
                 if before not in dropped
             ]
-            if len(pairs) != len(original_node.body.body):
+            for index in reversed(range(len(pairs))):
+                before = pairs[index][0]
+                if not isinstance(before, cst.FunctionDef) or before not in self._plans:
+                    continue
+                test = self._is_package_before.get(before)
+                if test is not None:
+                    self_name = self._plans[before].self_name
+                    indent = (
+                        before.body.indent if isinstance(before.body, cst.IndentedBlock) else None
+                    )
+                    added = is_package_method(test, self_name, indent)
+                    pairs.insert(index, (added, added))
+            if len(pairs) != len(original_node.body.body) or self._is_package_before:
                 original_node = original_node.with_changes(
                     body=original_node.body.with_changes(body=[b for b, _ in pairs])
                 )
