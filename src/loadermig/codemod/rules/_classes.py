@@ -26,6 +26,7 @@ from libcst.metadata import (
 )
 
 from ._base import Rule
+from ._mixins import local_mixin, mixin_hides
 
 SOURCE_LOADER = "importlib.abc.SourceLoader"
 CACHE_FROM_SOURCE = ("importlib.util.cache_from_source", "imp.cache_from_source")
@@ -489,15 +490,19 @@ class LegacyBaseRule(Rule):
                 f"is decorated (`@{self._code(decorator.decorator)}`), and the "
                 f"decorator may rely on it being a {self.LEGACY}: rewrite by hand",
             )
-        other_bases = [arg for arg in classdef.bases if arg is not info.base]
-        if other_bases:
-            listed = ", ".join(self._code(arg.value) for arg in other_bases)
-            add(
-                other_bases[0],
-                f"has other bases ({listed}); with SourceLoader instead of "
-                f"{self.LEGACY} other methods may win in the method resolution order: "
-                "rewrite by hand",
-            )
+        mixins: list[ClassInfo] = []
+        for arg in classdef.bases:
+            if arg is info.base or arg.keyword is not None:
+                continue
+            mixin = local_mixin(self, classdef, arg, info.base)
+            if isinstance(mixin, str):
+                problems.append(Problem(arg, mixin))
+                continue
+            mixins.append(self._class_info(mixin, info.base))
+            if mixin_hides(mixins[-1], info, "get_filename"):
+                problems.append(
+                    Problem(arg, f"kept: mixin {mixin.name.value} has a get_filename()")
+                )
         if not isinstance(classdef.body, cst.IndentedBlock):
             add(classdef, "has a one-line body: rewrite by hand")
         if self._needs_bare_name(info):
@@ -517,7 +522,7 @@ class LegacyBaseRule(Rule):
                     f"not rewritten: the code added would use {builtin}, which this "
                     "module rebinds: rewrite by hand",
                 )
-        for cls in (info, *self.subclasses(info)):
+        for cls in (info, *mixins, *self.subclasses(info)):
             problems += self._method_problems(cls)
         return problems
 
