@@ -319,6 +319,8 @@ class Plan:
     replace: dict[cst.CSTNode, list[cst.BaseStatement]] = field(default_factory=dict)
     after: dict[cst.CSTNode, list[cst.BaseStatement]] = field(default_factory=dict)
     notes: list[Problem] = field(default_factory=list)
+    #: Modules the added code uses (``import name`` added where missing).
+    imports: tuple[str, ...] = ()
 
 
 class LegacyBaseRule(Rule):
@@ -371,6 +373,8 @@ class LegacyBaseRule(Rule):
             self.plans[classdef] = plan
             for note in plan.notes:
                 self.report(note.node, note.message, fixed=True)
+            for module in plan.imports:
+                self.add_needed_import(module)
             if self._needs_bare_name(info):
                 self.add_needed_import("importlib.abc", "SourceLoader")
                 self.remove_unused_import_by_node(arg.value)

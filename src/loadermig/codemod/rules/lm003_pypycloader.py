@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider
+from libcst.metadata import BuiltinAssignment, ImportAssignment, ParentNodeProvider
 
 from ._classes import (
     ClassInfo,
@@ -37,6 +37,7 @@ from ._classes import (
     leading_lines,
     walk,
 )
+from ._pypyc_get_code import BUILTINS, GET_CODE, GET_SOURCE, MODULES, REPLACED
 
 #: Exceptions whose handler also catches OSError.
 OSERROR_CATCHERS = (
@@ -155,6 +156,51 @@ class CachingLoader(SourceLoader):
 '''
 
     def plan_methods(self, info: ClassInfo, plan: Plan, problems: list[Problem]) -> None:
+        """Translate to SourceLoader's path hooks, else add PyPycLoader's get_code."""
+        attempt: list[Problem] = []
+        self._plan_path_hooks(info, plan, attempt)
+        if not attempt:
+            return
+        reason = None if problems else self._get_code_problem(info)
+        if problems or reason is not None:
+            problems += (
+                attempt
+                if reason is None or reason.startswith("`")
+                else [
+                    *attempt,
+                    self._problem(info, info.base.value, reason),
+                ]
+            )
+            return
+        self.insert_after(info, plan, "source_path", [GET_SOURCE, GET_CODE])
+        plan.imports = MODULES
+        plan.notes.append(
+            Problem(
+                info.base.value,
+                f"{info.name} now subclasses SourceLoader with PyPycLoader's get_code() added",
+            )
+        )
+
+    def _get_code_problem(self, info: ClassInfo) -> str | None:
+        """Why PyPycLoader's get_code cannot be added to the class (None: it can)."""
+        for name in REPLACED:
+            if info.binds(name):
+                return f"kept: defines {name}(), and its own get_code would replace it"
+        for name in LEGACY_METHODS:
+            if not info.binds(name):
+                return f"kept: {name}() is not defined in the class"
+        for name in BUILTINS:
+            if not all(isinstance(a, BuiltinAssignment) for a in info.scope[name]):
+                return f"kept: the module rebinds {name}, which the added get_code() uses"
+        for module in MODULES:
+            top = module.split(".")[0]
+            for assignment in info.scope[top]:
+                names = {q.name for q in assignment.get_qualified_names_for(top)}
+                if not isinstance(assignment, ImportAssignment) or names != {top}:
+                    return f"kept: the module binds {top} to something else"
+        return None
+
+    def _plan_path_hooks(self, info: ClassInfo, plan: Plan, problems: list[Problem]) -> None:
         """Translate source_mtime and write_bytecode; check bytecode_path."""
         methods = {name: info.methods.get(name) for name in LEGACY_METHODS}
         for name, method in methods.items():
