@@ -15,7 +15,10 @@ when it is provably the same loader:
   leave it: it becomes ``set_data(path, data)`` (SourceLoader lets any error from set_data
   fail the import, so one that cannot write to ``__pycache__`` must stay silent).
 
-Anything else leaves the class as it is, with findings saying why.
+Otherwise the legacy methods stay as they are and the class gets the ``get_code`` and
+``get_source`` PyPycLoader built on them (:mod:`._pypyc_get_code`); a class that defines
+those itself, or lacks one of the three legacy methods, stays as it is, with findings saying
+why.
 """
 
 from __future__ import annotations
