@@ -16,10 +16,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
+from libcst.codemod import CodemodContext
 from libcst.metadata import Assignment, ParentNodeProvider, ScopeProvider
 
 from ._base import Rule
-from ._decorators import MODULE_FOR_LOADER, decorator_names, denotes, removed_decorator
+from ._decorators import (
+    MODULE_FOR_LOADER,
+    ExecModuleConversion,
+    LoaderClasses,
+    decorator_names,
+    denotes,
+    removed_decorator,
+)
 
 
 def _plain_params(node: cst.FunctionDef, count: int) -> list[str] | None:
@@ -235,3 +243,93 @@ def exec_module_assignment(
 def denotes_module_for_loader(rule: Rule, node: cst.CSTNode) -> bool:
     """Whether ``node`` names ``module_for_loader``."""
     return denotes(rule.qualified_names(node), MODULE_FOR_LOADER)
+
+
+class AssignedLoadModules(ExecModuleConversion):
+    """LM004's handling of ``load_module = ...`` in class bodies (see the module docstring).
+
+    The rule deriving from it supplies ``_owner_problem`` and sets ``_classes`` in
+    ``visit_Module`` before calling :meth:`_decide_assignments`.
+    """
+
+    METADATA_DEPENDENCIES = (*ExecModuleConversion.METADATA_DEPENDENCIES, ParentNodeProvider)
+    _classes: LoaderClasses
+
+    def __init__(self, context: CodemodContext) -> None:
+        super().__init__(context)
+        #: ``module_for_loader`` references already decided about (not reported again).
+        self._handled: set[cst.CSTNode] = set()
+        #: Class-body lines to rewrite, module-level functions to undecorate.
+        self._assigned: dict[cst.SimpleStatementLine, Assigned] = {}
+        self._undecorate: set[cst.FunctionDef] = set()
+        #: Module-level decorated functions decided about here, not as methods.
+        self._decided: set[cst.FunctionDef] = set()
+
+    def _owner_problem(
+        self,
+        owner: cst.ClassDef,
+        function: cst.FunctionDef | None = None,
+        method: cst.FunctionDef | None = None,
+    ) -> str | None:
+        """Why the class ``owner`` cannot trade load_module for exec_module (None: it can)."""
+        raise NotImplementedError
+
+    def _decide_assignments(self) -> None:
+        """Decide about every ``load_module = ...`` line of a class body."""
+        found: list[Assigned] = []
+        for cls in self._classes.classes:
+            for statement in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
+                value = load_module_assignment(self, statement)
+                if value is None:
+                    continue
+                assigned, reason = assignment_problem(self, value)
+                if isinstance(value, cst.Call) and (assigned or reason):
+                    self._handled.add(value.func)
+                if assigned is not None:
+                    found.append(assigned)
+                elif reason:
+                    self.report(statement, reason, fixed=False)
+        problems = {a: self._assigned_problem(a, found) for a in found}
+        for function in {a.function for a in found if a.call is None}:
+            self._decided.add(function)
+            self._handled.update(d.decorator for d in function.decorators)
+            group = [a for a in found if a.function is function]
+            kept = [a for a in group if problems[a]]
+            for a in group if kept else ():
+                line = self._classes.line(kept[0].statement)
+                problems[a] = problems[a] or f"kept: {function.name.value}() stays for line {line}"
+        for assigned in found:
+            problem = problems[assigned]
+            if problem:
+                self.report(assigned.statement, problem, fixed=False)
+                continue
+            self._assigned[assigned.statement] = assigned
+            if assigned.call is None:
+                self._undecorate.add(assigned.function)
+            if not self._classes.facts(assigned.owner).has_create_module:
+                self._create_module_before[assigned.statement] = "self"
+            name = assigned.function_name.value
+            self.report(
+                assigned.statement, f"load_module converted to exec_module = {name}", fixed=True
+            )
+
+    def _assigned_problem(self, assigned: Assigned, found: list[Assigned]) -> str:
+        """Why ``exec_module = function`` in that class could change behaviour ("" if not)."""
+        name = assigned.function_name.value
+        if assigned.call is None and not only_assigned(self, assigned.function, found):
+            return f"kept: {name}() is used other than as load_module of classes"
+        problem = self._owner_problem(assigned.owner, assigned.function)
+        if not problem:
+            return ""
+        return problem if problem.startswith("kept:") else f"kept: {problem}"
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine:
+        """``load_module = ...`` becomes ``exec_module = function``."""
+        assigned = self._assigned.get(original_node)
+        if assigned is None:
+            return updated_node
+        if assigned.call is not None:
+            self.remove_unused_import_by_node(assigned.call.func)
+        return exec_module_assignment(updated_node, assigned.function_name)

@@ -5,6 +5,10 @@ PEP 302 ``load_module(fullname)``: it reused ``sys.modules[fullname]`` or create
 and (on failure) removed a new module with ``__loader__`` and ``__package__`` set. For a loader
 with ``exec_module`` the import system does all of that itself, so the method body becomes
 ``exec_module`` unchanged. Where that could change what runs, the rule refuses with a finding.
+A decorated helper called only by ``load_module`` and ``load_module = ...`` lines in class
+bodies are :mod:`._module_for_loader_forms`'s; the ``is_package`` a class that only sets
+``__path__`` gets is :mod:`._is_package`'s; the edits of the method body
+:mod:`._exec_module_body`'s.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ from libcst.metadata import (
     Assignment,
     ExpressionContext,
     ExpressionContextProvider,
-    ParentNodeProvider,
     ScopeProvider,
 )
 
@@ -28,23 +31,21 @@ from ._decorators import (
     MODULE_FOR_LOADER,
     PLAIN_BASES,
     ClassFacts,
-    ExecModuleConversion,
     LoaderClasses,
     decorator_names,
     denotes,
     own_statements,
     removed_decorator,
 )
-from ._is_package import is_package_method, package_test
-from ._module_for_loader_forms import (
-    Assigned,
-    assignment_problem,
-    delegated_helper,
-    exec_module_assignment,
-    load_module_assignment,
-    name_uses,
-    only_assigned,
+from ._exec_module_body import (
+    decorator_comments,
+    ends_in_return_or_raise,
+    final_return,
+    module_param,
+    without_last_statement,
 )
+from ._is_package import is_package_method, package_test
+from ._module_for_loader_forms import AssignedLoadModules, delegated_helper, name_uses
 
 NOT_DONE = "@module_for_loader load_module() not converted: "
 
@@ -58,14 +59,13 @@ class _Plan:
     self_name: str
 
 
-class ModuleForLoaderRule(ExecModuleConversion):
+class ModuleForLoaderRule(AssignedLoadModules):
     """Rewrite ``@module_for_loader`` ``load_module(self, module)`` into ``exec_module``."""
 
     ID = "LM004"
     TITLE = "`@module_for_loader` `load_module(self, module)` -> `create_module` + `exec_module`"
     REMOVAL = "importlib.util.module_for_loader was removed in Python 3.12"
     TRIGGERS = (b"module_for_loader",)
-    METADATA_DEPENDENCIES = (*ExecModuleConversion.METADATA_DEPENDENCIES, ParentNodeProvider)
     BEFORE = (
         "from importlib.util import module_for_loader\n"
         "\n"
@@ -88,14 +88,8 @@ class ModuleForLoaderRule(ExecModuleConversion):
         super().__init__(context)
         self._plans: dict[cst.FunctionDef, _Plan] = {}
         self._bare_returns: set[cst.Return] = set()
-        self._handled: set[cst.CSTNode] = set()
         #: Helper form: the delegating ``load_module`` of each converted helper, to delete.
         self._delegates: dict[cst.FunctionDef, cst.FunctionDef] = {}
-        self._dropped: set[cst.CSTNode] = set()
-        #: Assignment form: class-body lines to rewrite, module-level functions to undecorate.
-        self._assigned: dict[cst.SimpleStatementLine, Assigned] = {}
-        self._undecorate: set[cst.FunctionDef] = set()
-        self._decided: set[cst.FunctionDef] = set()
         #: What the is_package() added before each converted method returns.
         self._is_package_before: dict[cst.FunctionDef, cst.BaseExpression] = {}
 
@@ -103,53 +97,7 @@ class ModuleForLoaderRule(ExecModuleConversion):
         """Index the module's classes and its uses of ``load_module``; decide about the
         ``load_module = ...`` lines of class bodies."""
         self._classes = LoaderClasses(self, node)
-        self._decide_assignments(node)
-
-    def _decide_assignments(self, module: cst.Module) -> None:
-        found: list[Assigned] = []
-        for cls in self._classes.classes:
-            for statement in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
-                value = load_module_assignment(self, statement)
-                if value is None:
-                    continue
-                assigned, reason = assignment_problem(self, value)
-                if isinstance(value, cst.Call) and (assigned or reason):
-                    self._handled.add(value.func)
-                if assigned is not None:
-                    found.append(assigned)
-                elif reason:
-                    self.report(statement, reason, fixed=False)
-        problems = {a: self._assigned_problem(a, found) for a in found}
-        for function in {a.function for a in found if a.call is None}:
-            self._decided.add(function)
-            self._handled.update(d.decorator for d in function.decorators)
-            group = [a for a in found if a.function is function]
-            kept = [a for a in group if problems[a]]
-            for a in group if kept else ():
-                line = self._classes.line(kept[0].statement)
-                problems[a] = problems[a] or f"kept: {function.name.value}() stays for line {line}"
-        for assigned in found:
-            problem = problems[assigned]
-            if problem:
-                self.report(assigned.statement, problem, fixed=False)
-                continue
-            self._assigned[assigned.statement] = assigned
-            if assigned.call is None:
-                self._undecorate.add(assigned.function)
-            if not self._classes.facts(assigned.owner).has_create_module:
-                self._create_module_before[assigned.statement] = "self"
-            name = assigned.function_name.value
-            self.report(
-                assigned.statement, f"load_module converted to exec_module = {name}", fixed=True
-            )
-
-    def _assigned_problem(self, assigned: Assigned, found: list[Assigned]) -> str:
-        """Why ``exec_module = function`` in that class could change behaviour ("" if not)."""
-        name = assigned.function_name.value
-        if assigned.call is None and not only_assigned(self, assigned.function, found):
-            return f"kept: {name}() is used other than as load_module of classes"
-        problem = self._owner_problem(assigned.owner, assigned.function)
-        return f"kept: {problem}" if problem else ""
+        self._decide_assignments()
 
     # -- deciding -------------------------------------------------------------------------
 
@@ -210,7 +158,7 @@ class ModuleForLoaderRule(ExecModuleConversion):
             return self._helper_problem(owner, node)
         if node.asynchronous is not None:
             return "the method is async; convert by hand"
-        if _module_param(node) is None:
+        if module_param(node) is None:
             return (
                 "the method does not take exactly (self, module) without defaults, but "
                 "exec_module(module) gets one argument; convert by hand"
@@ -219,7 +167,7 @@ class ModuleForLoaderRule(ExecModuleConversion):
 
     def _body_problem(self, node: cst.FunctionDef, kinds: Sequence[str | None]) -> str | None:
         """Generators, a rebound module parameter, and returns of anything but the module."""
-        param = _module_param(node)
+        param = module_param(node)
         assert param is not None
         own = own_statements(node)
         if own.yields:
@@ -251,7 +199,7 @@ class ModuleForLoaderRule(ExecModuleConversion):
                     "decide what that return was for, then convert by hand"
                 )
         stacked = sorted({kind for kind in kinds if kind and kind != MODULE_FOR_LOADER})
-        if stacked and (returns_none or not _ends_in_return_or_raise(node)):
+        if stacked and (returns_none or not ends_in_return_or_raise(node)):
             where = (
                 f"line {self._classes.line(returns_none[0])} returns None"
                 if returns_none
@@ -331,10 +279,10 @@ class ModuleForLoaderRule(ExecModuleConversion):
         return package_test(self, owner, method) if plain else None
 
     def _plan(self, node: cst.FunctionDef, facts: ClassFacts) -> _Plan:
-        param = _module_param(node)
+        param = module_param(node)
         assert param is not None
         wanted = self.qualified_names(param.name)
-        final = _final_return(node)
+        final = final_return(node)
         for statement in own_statements(node).returns:
             value = statement.value
             if statement is not final and value and self.qualified_names(value) & wanted:
@@ -356,7 +304,7 @@ class ModuleForLoaderRule(ExecModuleConversion):
         if node in self._delegates:
             name = node.name.value
             return f"{name}() converted to exec_module(), load_module() calling it removed"
-        param = _module_param(node)
+        param = module_param(node)
         assert param is not None
         name = param.name.value
         parts = [f"converted load_module(self, {name}) to exec_module(self, {name})"]
@@ -412,17 +360,6 @@ class ModuleForLoaderRule(ExecModuleConversion):
             value=None, whitespace_after_return=cst.MaybeSentinel.DEFAULT
         )
 
-    def leave_SimpleStatementLine(
-        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
-    ) -> cst.SimpleStatementLine:
-        """``load_module = ...`` becomes ``exec_module = function``."""
-        assigned = self._assigned.get(original_node)
-        if assigned is None:
-            return updated_node
-        if assigned.call is not None:
-            self.remove_unused_import_by_node(assigned.call.func)
-        return exec_module_assignment(updated_node, assigned.function_name)
-
     def leave_ClassDef(
         self, original_node: cst.ClassDef, updated_node: cst.ClassDef
     ) -> cst.ClassDef:
@@ -465,7 +402,7 @@ class ModuleForLoaderRule(ExecModuleConversion):
             for decorator in original_node.decorators:
                 self.remove_unused_import_by_node(decorator)
             return updated_node.with_changes(
-                leading_lines=_decorator_comments(updated_node),
+                leading_lines=decorator_comments(updated_node),
                 decorators=(),
                 lines_after_decorators=(),
             )
@@ -480,89 +417,12 @@ class ModuleForLoaderRule(ExecModuleConversion):
             returns = returns.with_changes(annotation=cst.Name("None"))
         body = updated_node.body
         if plan.final is not None:
-            body = _without_last_statement(body)
+            body = without_last_statement(body)
         return updated_node.with_changes(
-            leading_lines=_decorator_comments(updated_node),
+            leading_lines=decorator_comments(updated_node),
             decorators=(),
             lines_after_decorators=(),
             name=updated_node.name.with_changes(value="exec_module"),
             returns=returns,
             body=body,
         )
-
-
-def _module_param(node: cst.FunctionDef) -> cst.Param | None:
-    """The module parameter of ``def load_module(self, module)``; None for other signatures."""
-    params = node.params
-    positional = [*params.posonly_params, *params.params]
-    plain = (
-        not node.asynchronous
-        and len(positional) == 2
-        and all(param.default is None for param in positional)
-        and isinstance(params.star_arg, cst.MaybeSentinel)
-        and not params.kwonly_params
-        and params.star_kwarg is None
-    )
-    return positional[1] if plain else None
-
-
-def _last_small_statement(node: cst.FunctionDef) -> cst.BaseSmallStatement | None:
-    body = node.body
-    if isinstance(body, cst.SimpleStatementSuite):
-        return body.body[-1]
-    assert isinstance(body, cst.IndentedBlock)
-    last = body.body[-1]
-    return last.body[-1] if isinstance(last, cst.SimpleStatementLine) else None
-
-
-def _final_return(node: cst.FunctionDef) -> cst.Return | None:
-    """The ``return`` that is the method's last statement, if any."""
-    last = _last_small_statement(node)
-    return last if isinstance(last, cst.Return) else None
-
-
-def _ends_in_return_or_raise(node: cst.FunctionDef) -> bool:
-    """Whether no path can fall off the end of the method."""
-    return isinstance(_last_small_statement(node), (cst.Return, cst.Raise))
-
-
-def _decorator_comments(node: cst.FunctionDef) -> list[cst.EmptyLine]:
-    """The def's leading lines plus the comment lines among its decorators.
-
-    A comment at the end of a decorator's own line goes with that line.
-    """
-    lines = list(node.leading_lines)
-    for decorator in node.decorators:
-        lines.extend(decorator.leading_lines)
-    lines.extend(node.lines_after_decorators)
-    return lines
-
-
-def _without_last_statement(body: cst.BaseSuite) -> cst.BaseSuite:
-    """``body`` without its last small statement (the final ``return``).
-
-    Comment lines above a removed line stay (at the end of the block); a comment at the end
-    of the removed line goes with it.
-    """
-    if isinstance(body, cst.SimpleStatementSuite):
-        return body.with_changes(body=_drop_last(body.body))
-    assert isinstance(body, cst.IndentedBlock)
-    lines = list(body.body)
-    last = lines.pop()
-    assert isinstance(last, cst.SimpleStatementLine)
-    if len(last.body) > 1:
-        return body.with_changes(body=[*lines, last.with_changes(body=_drop_last(last.body))])
-    kept = [line for line in last.leading_lines if line.comment is not None]
-    return body.with_changes(
-        body=lines or [cst.SimpleStatementLine([cst.Pass()])], footer=[*kept, *body.footer]
-    )
-
-
-def _drop_last(
-    statements: Sequence[cst.BaseSmallStatement],
-) -> list[cst.BaseSmallStatement]:
-    kept = list(statements[:-1])
-    if not kept:
-        return [cst.Pass()]
-    kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
-    return kept
