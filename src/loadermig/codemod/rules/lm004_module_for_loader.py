@@ -148,10 +148,7 @@ class ModuleForLoaderRule(AssignedLoadModules):
                     "decorator; convert by hand"
                 )
             if kind is None:
-                return (
-                    f"the method also has the decorator @{code}; decide how it applies to "
-                    "exec_module(module), then convert by hand"
-                )
+                return f"kept: @{code} wraps load_module(fullname), not exec_module(module)"
         if max(Counter(kinds).values()) > 1:
             return "the same decorator appears twice on the method; convert by hand"
         if node.name.value != "load_module":
