@@ -12,6 +12,7 @@ import builtins
 import functools
 import importlib
 import importlib.util
+import marshal
 import os
 import sys
 import types
@@ -35,11 +36,15 @@ from .behaviour import (
     write_tree,
 )
 
-LM003_REWRITTEN = sorted(
+LM003_EXECUTABLE = sorted(
     path
     for path in (FIXTURES / "codemod" / "LM003").glob("*.py")
     if path.with_name(path.name + ".expected").exists() and b"def make_loader(" in path.read_bytes()
 )
+#: Rewritten onto SourceLoader's path hooks (bytecode at cache_from_source(source)).
+LM003_REWRITTEN = [path for path in LM003_EXECUTABLE if not path.name.startswith("getcode_")]
+#: Rewritten with PyPycLoader's get_code added (bytecode wherever bytecode_path() says).
+LM003_GET_CODE = [path for path in LM003_EXECUTABLE if path.name.startswith("getcode_")]
 
 
 @pytest.mark.parametrize("rule_id", ["LM002", "LM003"])
@@ -300,6 +305,59 @@ def test_dont_write_bytecode_is_honoured(
     assert not list(tree.rglob("*.pyc"))
 
 
+# -- PyPycLoader's get_code added: bytecode where the class keeps it -----------------------
+
+
+def stored(store: dict[str, bytes]) -> dict[str, tuple[bytes, Any]]:
+    """Each pyc's header and code (marshal's bytes for the same code vary on some Pythons)."""
+    return {name: (data[:16], marshal.loads(data[16:])) for name, data in store.items()}
+
+
+def test_the_get_code_fixtures_are_found() -> None:
+    assert LM003_GET_CODE
+
+
+@pytest.mark.parametrize("case", LM003_GET_CODE, ids=lambda path: path.name)
+def test_get_code_form_writes_and_reuses_the_same_bytecode(case: Path, tree: Path) -> None:
+    with removed_apis_restored():
+        old = legacy(case)
+        old.import_all(tree)
+        old.reads.clear()
+        old_second = old.import_all(tree)
+    new = rewritten(case)
+    new.import_all(tree)
+    new.reads.clear()
+    new_second = new.import_all(tree)
+    assert new.module.STORE and stored(new.module.STORE) == stored(old.module.STORE)
+    assert not read_source(new, new_second) and not read_source(old, old_second)
+    assert new.reads == old.reads
+
+
+@pytest.mark.parametrize("case", LM003_GET_CODE, ids=lambda path: path.name)
+def test_get_code_form_loads_bytecode_without_source(case: Path, tree: Path) -> None:
+    def without_source(recorder: Recorder) -> Any:
+        recorder.import_all(tree)
+        source = (tree / "lmfx" / "mod.py").read_bytes()
+        (tree / "lmfx" / "mod.py").unlink()
+        try:
+            module = recorder.import_all(tree)["lmfx.mod"]
+            return (
+                module.VALUE,
+                module.__file__,
+                outcome(lambda: module.__loader__.get_source("lmfx.mod")),
+            )
+        finally:
+            (tree / "lmfx" / "mod.py").write_bytes(source)
+
+    with removed_apis_restored():
+        expected = without_source(legacy(case))
+    assert (
+        without_source(rewritten(case))
+        == expected
+        == (42, "<bytecode lmfx.mod>", ("returns", None))
+    )
+
+
 # -- the rewritten loaders off the import path ---------------------------------------------
 
 EXECUTABLE = sorted(
@@ -341,7 +399,9 @@ def test_the_loader_methods_answer_as_before(case: Path, tmp_path: Path) -> None
         execute_fixture(after_source, str(case), legacy=False).make_loader, tmp_path
     )
     # The one documented difference (see the fixed finding): without source, get_source
-    # raises (as get_filename does) instead of returning None.
+    # raises (as get_filename does) instead of returning None; not where PyLoader's get_source
+    # was added with PyPycLoader's get_code.
     assert before.pop("get_source(lmfx.missing)") == ("returns", None)
-    assert after.pop("get_source(lmfx.missing)")[0] == "raises"
+    missing = after.pop("get_source(lmfx.missing)")
+    assert missing == ("returns", None) if case in LM003_GET_CODE else missing[0] == "raises"
     assert after == before

@@ -26,6 +26,7 @@ from libcst.metadata import (
 )
 
 from ._base import KEPT, Rule, fitted
+from ._mixins import local_mixin, mixin_hides
 
 SOURCE_LOADER = "importlib.abc.SourceLoader"
 CACHE_FROM_SOURCE = ("importlib.util.cache_from_source", "imp.cache_from_source")
@@ -290,9 +291,35 @@ def legacy_base_details(legacy: str) -> dict[str, str]:
         "decorated": (
             f"The class is decorated, and the decorator may rely on it being a {legacy}." + by_hand
         ),
-        "other-bases": (
-            f"The class has other bases; with SourceLoader instead of {legacy} other methods "
-            "may win in the method resolution order." + by_hand
+        "mixin-not-plain": (
+            f"A base listed before {legacy} is not a plain class: it is starred or computed, or "
+            "it has bases of its own, a metaclass or decorators. loadermig sees through a mixin "
+            f"only when it is a plain class of this module, because replacing {legacy} by "
+            "SourceLoader changes the method resolution order behind every base, and only a "
+            "plain class's methods can be checked like the class's own." + by_hand
+        ),
+        "mixin-after-base": (
+            f"A base listed after {legacy} comes after it in the method resolution order, so "
+            "where both define a method the ABC's wins. SourceLoader defines methods "
+            f"{legacy} did not (exec_module, get_filename, path_stats, get_data...), and "
+            "one of them could hide a method of the mixin that ran before."
+            + by_hand
+            + " Or list the mixin before the legacy base, if it has nothing the ABC must win."
+        ),
+        "mixin-not-local": (
+            "A base listed before the legacy one is imported or not bound to one class of this "
+            "module, so loadermig cannot check its methods against SourceLoader's hooks "
+            "(path_stats, set_data, get_filename, load_module...)." + by_hand
+        ),
+        "mixin-one-line-body": (
+            "A mixin base of the class has a one-line body; loadermig only reads mixins whose "
+            "methods it can check one by one." + by_hand
+        ),
+        "mixin-get-filename": (
+            "A mixin base defines get_filename() and the class does not. The rewrite adds a "
+            "get_filename() of its own to the class (built on source_path()), which would hide the "
+            "mixin's: SourceLoader reads the source through get_filename(), so the two must agree "
+            "and loadermig cannot show they do." + by_hand
         ),
         "one-line-body": "The class has a one-line body, where no method can be added." + by_hand,
         "name-taken": (
@@ -401,6 +428,8 @@ class Plan:
     replace: dict[cst.CSTNode, list[cst.BaseStatement]] = field(default_factory=dict)
     after: dict[cst.CSTNode, list[cst.BaseStatement]] = field(default_factory=dict)
     notes: list[Problem] = field(default_factory=list)
+    #: Modules the added code uses (``import name`` added where missing).
+    imports: tuple[str, ...] = ()
 
 
 class LegacyBaseRule(Rule):
@@ -457,6 +486,8 @@ class LegacyBaseRule(Rule):
             self.plans[classdef] = plan
             for note in plan.notes:
                 self.report(note.node, note.message, fixed=True, reason=note.reason)
+            for module in plan.imports:
+                self.add_needed_import(module)
             if self._needs_bare_name(info):
                 self.add_needed_import("importlib.abc", "SourceLoader")
                 self.remove_unused_import_by_node(arg.value)
@@ -590,18 +621,23 @@ class LegacyBaseRule(Rule):
                 ),
                 "decorated",
             )
-        other_bases = [arg for arg in classdef.bases if arg is not info.base]
-        if other_bases:
-            listed = ", ".join(self._code(arg.value) for arg in other_bases)
-            add(
-                other_bases[0],
-                fitted(
-                    f"has other bases ({listed})",
-                    "has other bases",
-                    after=f"{KEPT}{info.title} ",
-                ),
-                "other-bases",
-            )
+        mixins: list[ClassInfo] = []
+        for arg in classdef.bases:
+            if arg is info.base or arg.keyword is not None:
+                continue
+            mixin = local_mixin(self, classdef, arg, info.base)
+            if not isinstance(mixin, cst.ClassDef):
+                problems.append(Problem(arg, mixin, mixin.reason))
+                continue
+            mixins.append(self._class_info(mixin, info.base))
+            if mixin_hides(mixins[-1], info, "get_filename"):
+                problems.append(
+                    Problem(
+                        arg,
+                        f"{KEPT}mixin {mixin.name.value} has a get_filename()",
+                        "mixin-get-filename",
+                    )
+                )
         if not isinstance(classdef.body, cst.IndentedBlock):
             add(classdef, "has a one-line body", "one-line-body")
         if self._needs_bare_name(info):
@@ -622,7 +658,7 @@ class LegacyBaseRule(Rule):
                     f"not rewritten: the added code would use {builtin}, which is rebound",
                     "builtin-rebound",
                 )
-        for cls in (info, *self.subclasses(info)):
+        for cls in (info, *mixins, *self.subclasses(info)):
             problems += self._method_problems(cls)
         return problems
 

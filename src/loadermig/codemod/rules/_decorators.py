@@ -244,6 +244,23 @@ class LoaderClasses:
         }
         self._by_name = {name: cls for cls in index.classes for name in rule.qualified_names(cls)}
 
+    @property
+    def classes(self) -> list[cst.ClassDef]:
+        """Every class of the module, in source order."""
+        return self._classes
+
+    @property
+    def module(self) -> cst.Module:
+        """The module."""
+        return self._module
+
+    @staticmethod
+    def mentions_path(node: cst.CSTNode) -> bool:
+        """Whether ``node`` mentions ``__path__`` (sets it on the modules it loads)."""
+        mention = _PathMention()
+        node.visit(mention)
+        return mention.found
+
     def owner(self, function: cst.FunctionDef) -> cst.ClassDef | None:
         """The class whose body defines ``function`` directly, if any."""
         return self._owner.get(function)
@@ -449,16 +466,18 @@ def _starts_blank(module: cst.Module) -> bool:
 
 
 def create_module_before(
-    exec_module: cst.FunctionDef, self_name: str
-) -> tuple[cst.FunctionDef, cst.FunctionDef]:
+    exec_module: cst.FunctionDef | cst.SimpleStatementLine, self_name: str
+) -> tuple[cst.FunctionDef, cst.FunctionDef | cst.SimpleStatementLine]:
     """``create_module(self, spec)`` returning None, and ``exec_module`` to follow it.
 
-    The new method takes the blank lines that preceded ``exec_module``; comments before
-    ``exec_module`` stay with it, one blank line below ``create_module``.
+    ``exec_module`` is a method or an ``exec_module = function`` line. The new method takes
+    the blank lines that preceded it; comments before it stay with it, one blank line below
+    ``create_module``.
     """
     lines = list(exec_module.leading_lines)
     split = next((i for i, line in enumerate(lines) if line.comment is not None), len(lines))
-    indent = exec_module.body.indent if isinstance(exec_module.body, cst.IndentedBlock) else None
+    body = exec_module.body if isinstance(exec_module, cst.FunctionDef) else None
+    indent = body.indent if isinstance(body, cst.IndentedBlock) else None
     create = cst.FunctionDef(
         name=cst.Name("create_module"),
         params=cst.Parameters(params=[cst.Param(cst.Name(self_name)), cst.Param(cst.Name("spec"))]),
@@ -473,7 +492,7 @@ def create_module_before(
 
 
 def with_create_modules(
-    original: cst.ClassDef, updated: cst.ClassDef, self_names: Mapping[cst.FunctionDef, str]
+    original: cst.ClassDef, updated: cst.ClassDef, self_names: Mapping[cst.CSTNode, str]
 ) -> cst.ClassDef:
     """``updated`` with ``create_module`` added right before each converted method.
 
@@ -485,9 +504,9 @@ def with_create_modules(
     assert isinstance(original.body, cst.IndentedBlock)
     statements: list[cst.BaseStatement] = []
     for before, after in zip(original.body.body, updated.body.body):
-        self_name = self_names.get(before) if isinstance(before, cst.FunctionDef) else None
+        self_name = self_names.get(before)
         if self_name is not None:
-            assert isinstance(after, cst.FunctionDef)
+            assert isinstance(after, (cst.FunctionDef, cst.SimpleStatementLine))
             create, after = create_module_before(after, self_name)
             statements.append(create)
         statements.append(after)
@@ -511,7 +530,7 @@ class ExecModuleConversion(Rule):
 
     def __init__(self, context: CodemodContext) -> None:
         super().__init__(context)
-        self._create_module_before: dict[cst.FunctionDef, str] = {}
+        self._create_module_before: dict[cst.CSTNode, str] = {}
 
     def transform_module(self, tree: cst.Module) -> cst.Module:
         """Run the rule, then tidy up after removed imports (emptied ``try``, blank start)."""

@@ -15,7 +15,10 @@ when it is provably the same loader:
   leave it: it becomes ``set_data(path, data)`` (SourceLoader lets any error from set_data
   fail the import, so one that cannot write to ``__pycache__`` must stay silent).
 
-Anything else leaves the class as it is, with findings saying why.
+Otherwise the legacy methods stay as they are and the class gets the ``get_code`` and
+``get_source`` PyPycLoader built on them (:mod:`._pypyc_get_code`); a class that defines
+those itself, or lacks one of the three legacy methods, stays as it is, with findings saying
+why.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 import libcst as cst
-from libcst.metadata import ParentNodeProvider
+from libcst.metadata import BuiltinAssignment, ImportAssignment, ParentNodeProvider
 
 from ._base import KEPT, fitted
+from ._base import Problem as BaseProblem
 from ._classes import (
     ClassInfo,
     Flow,
@@ -40,6 +44,7 @@ from ._classes import (
     legacy_base_details,
     walk,
 )
+from ._pypyc_get_code import BUILTINS, GET_CODE, GET_SOURCE, MODULES, REPLACED
 
 #: Exceptions whose handler also catches OSError.
 OSERROR_CATCHERS = (
@@ -79,6 +84,35 @@ _CONVERTED = (
     "set_data(). get_source() of a module without source now raises ImportError instead of "
     "returning None."
 )
+#: Where the path hooks cannot be translated, the class normally gets PyPycLoader's get_code().
+_NO_GET_CODE = (
+    " (Where only this stands in the way, loadermig keeps the legacy methods and writes "
+    "PyPycLoader's get_code() into the class instead; another finding here says why it did not.)"
+)
+#: The reasons of a path hook translation that failed (without another, get_code is added).
+_PATH_HOOK_REASONS = frozenset(
+    {
+        "called",
+        "overridden",
+        "unusual",
+        "bytecode-raises",
+        "bytecode-elsewhere",
+        "writes-bytecode-path",
+        "name-used:path_stats",
+        "name-used:set_data",
+        "oserror",
+    }
+)
+
+
+def _noting_get_code(details: dict[str, str]) -> dict[str, str]:
+    """``details`` with :data:`_NO_GET_CODE` after each of the :data:`_PATH_HOOK_REASONS`."""
+    return {
+        key: text + _NO_GET_CODE if key in _PATH_HOOK_REASONS else text
+        for key, text in details.items()
+    }
+
+
 _BY_HAND = (
     " Rewrite by hand, or keep the class on loadermig.shim.compat.PyPycLoader (the same API)."
 )
@@ -92,66 +126,93 @@ class PyPycLoaderRule(LegacyBaseRule):
     REMOVAL = "importlib.abc.PyPycLoader was removed in Python 3.4, deprecated since 3.2"
     TRIGGERS = (b"PyPycLoader",)
     LEGACY = "PyPycLoader"
-    DETAILS: ClassVar[Mapping[str, str]] = {
-        "converted": _CONVERTED
-        + (
-            " get_filename() was added as PyPycLoader had it: source_path(), else "
-            "bytecode_path(), else ImportError."
-        ),
-        "converted-own-get-filename": _CONVERTED,
-        "bytecode-path": (
-            "bytecode_path() stays: get_filename() still asks it when there is no source, as "
-            "PyPycLoader did. SourceLoader reads and writes bytecode at "
-            "importlib.util.cache_from_source(<source path>), where it already was."
-        ),
-        **legacy_base_details("PyPycLoader"),
-        "not-defined": (
-            "The class does not define source_mtime(), bytecode_path() and write_bytecode() as "
-            "methods itself (inherited, assigned, or missing), so loadermig cannot check "
-            "them." + _BY_HAND
-        ),
-        "called": (
-            "source_mtime() or write_bytecode() is called in this file; the rewrite would "
-            "rename it and make it take a path instead of a module name." + _BY_HAND
-        ),
-        "overridden": (
-            "A subclass overrides source_mtime(), bytecode_path() or write_bytecode(), which "
-            "the rewrite renames or stops using." + _BY_HAND
-        ),
-        "unusual": (
-            "The method is not a plain method (decorated, async, a generator, or with defaults "
-            "or *args), so its translation cannot be checked." + _BY_HAND
-        ),
-        "bytecode-raises": (
-            "bytecode_path() raises here. SourceLoader only reaches it (through "
-            "get_filename()) when there is no source, so elsewhere that error would silently "
-            "stop." + _BY_HAND
-        ),
-        "bytecode-elsewhere": (
-            "bytecode_path() returns a location other than "
-            "importlib.util.cache_from_source(self.source_path(fullname)). SourceLoader only "
-            "reads and writes bytecode there and cannot load bytecode without source: keep the "
-            "class on loadermig.shim.compat.PyPycLoader or port it by hand."
-        ),
-        "writes-bytecode-path": (
-            "write_bytecode() writes to self.bytecode_path(), which returns None while no "
-            "bytecode exists yet, so it never created bytecode where SourceLoader will." + _BY_HAND
-        ),
-        "name-used:path_stats": (
-            "source_mtime() uses the module name for more than the source path. "
-            "SourceLoader's path_stats() only gets that path." + _BY_HAND
-        ),
-        "name-used:set_data": (
-            "write_bytecode() uses the module name for more than the standard bytecode path. "
-            "SourceLoader's set_data() only gets that path." + _BY_HAND
-        ),
-        "oserror": (
-            "write_bytecode() can let an OSError escape (not inside try/except OSError). "
-            "SourceLoader.set_data() must not, or imports fail where bytecode cannot be "
-            "written (missing __pycache__, read-only directory). Catch OSError in "
-            "write_bytecode, then rerun."
-        ),
-    }
+    DETAILS: ClassVar[Mapping[str, str]] = _noting_get_code(
+        {
+            "converted": _CONVERTED
+            + (
+                " get_filename() was added as PyPycLoader had it: source_path(), else "
+                "bytecode_path(), else ImportError."
+            ),
+            "converted-own-get-filename": _CONVERTED,
+            "bytecode-path": (
+                "bytecode_path() stays: get_filename() still asks it when there is no source, as "
+                "PyPycLoader did. SourceLoader reads and writes bytecode at "
+                "importlib.util.cache_from_source(<source path>), where it already was."
+            ),
+            **legacy_base_details("PyPycLoader"),
+            "not-defined": (
+                "The class does not define source_mtime(), bytecode_path() and write_bytecode() as "
+                "methods itself (inherited, assigned, or missing), so loadermig can neither check "
+                "their translation to path_stats()/set_data() nor write in PyPycLoader's "
+                "get_code(), which calls all three." + _BY_HAND
+            ),
+            "called": (
+                "source_mtime() or write_bytecode() is called in this file; the rewrite would "
+                "rename it and make it take a path instead of a module name." + _BY_HAND
+            ),
+            "overridden": (
+                "A subclass overrides source_mtime(), bytecode_path() or write_bytecode(), which "
+                "the rewrite renames or stops using." + _BY_HAND
+            ),
+            "unusual": (
+                "The method is not a plain method (decorated, async, a generator, or with defaults "
+                "or *args), so its translation cannot be checked." + _BY_HAND
+            ),
+            "bytecode-raises": (
+                "bytecode_path() raises here. SourceLoader only reaches it (through "
+                "get_filename()) when there is no source, so elsewhere that error would silently "
+                "stop." + _BY_HAND
+            ),
+            "bytecode-elsewhere": (
+                "bytecode_path() returns a location other than "
+                "importlib.util.cache_from_source(self.source_path(fullname)). SourceLoader only "
+                "reads and writes bytecode there and cannot load bytecode without source: keep the "
+                "class on loadermig.shim.compat.PyPycLoader or port it by hand."
+            ),
+            "writes-bytecode-path": (
+                "write_bytecode() writes to self.bytecode_path(), which returns None while no "
+                "bytecode exists yet, so it never created bytecode where SourceLoader will."
+                + _BY_HAND
+            ),
+            "name-used:path_stats": (
+                "source_mtime() uses the module name for more than the source path. "
+                "SourceLoader's path_stats() only gets that path." + _BY_HAND
+            ),
+            "name-used:set_data": (
+                "write_bytecode() uses the module name for more than the standard bytecode path. "
+                "SourceLoader's set_data() only gets that path." + _BY_HAND
+            ),
+            "oserror": (
+                "write_bytecode() can let an OSError escape (not inside try/except OSError). "
+                "SourceLoader.set_data() must not, or imports fail where bytecode cannot be "
+                "written (missing __pycache__, read-only directory). Catch OSError in "
+                "write_bytecode, then rerun."
+            ),
+            "converted-get-code": (
+                "The class now derives from importlib.abc.SourceLoader, but its legacy methods "
+                "cannot become SourceLoader's path hooks (bytecode kept elsewhere or keyed by "
+                "module name, bytecode-only modules, source_mtime()/write_bytecode() needing the "
+                "name), so they stay as they are and the class gets the get_code() PyPycLoader "
+                "built on them (timestamp pyc of the running Python, mtime checked, "
+                "write_bytecode() not called under sys.dont_write_bytecode) and PyLoader's "
+                "get_source() (None without source). SourceLoader's exec_module() runs that code "
+                "and never calls path_stats() or set_data(). importlib.util, marshal, sys and "
+                "types are imported where missing."
+            ),
+            "own-get-code": (
+                "The legacy methods cannot become SourceLoader's path hooks, and the class defines "
+                "get_code() or get_source() itself, which the PyPycLoader get_code()/get_source() "
+                "loadermig would write in instead would replace. Merge the two by hand, or keep "
+                "the class on loadermig.shim.compat.PyPycLoader."
+            ),
+            "module-rebound": (
+                "The legacy methods cannot become SourceLoader's path hooks, and the get_code() "
+                "loadermig would write in instead uses importlib.util, marshal, sys and types, one "
+                "of which this module binds to something else. Rename that binding, then rerun, or "
+                "keep the class on loadermig.shim.compat.PyPycLoader."
+            ),
+        }
+    )
     BUILTINS_USED = ("ImportError", "OSError")
     GET_FILENAME = GET_FILENAME
     BEFORE = """\
@@ -229,6 +290,58 @@ class CachingLoader(SourceLoader):
 '''
 
     def plan_methods(self, info: ClassInfo, plan: Plan, problems: list[Problem]) -> None:
+        """Translate to SourceLoader's path hooks, else add PyPycLoader's get_code."""
+        attempt: list[Problem] = []
+        self._plan_path_hooks(info, plan, attempt)
+        if not attempt:
+            return
+        refused = None if problems else self._get_code_problem(info)
+        if problems or refused is not None:
+            problems += attempt
+            if refused is not None:
+                problems.append(self._problem(info, info.base.value, refused, refused.reason))
+            return
+        self.insert_after(info, plan, "source_path", [GET_SOURCE, GET_CODE])
+        plan.imports = MODULES
+        plan.notes.append(
+            self._problem(
+                info,
+                info.base.value,
+                "now subclasses SourceLoader with PyPycLoader's get_code() added",
+                "converted-get-code",
+                fixed=True,
+            )
+        )
+
+    def _get_code_problem(self, info: ClassInfo) -> BaseProblem | None:
+        """Why PyPycLoader's get_code cannot be added to the class (None: it can)."""
+        for name in REPLACED:
+            if info.binds(name):
+                return BaseProblem(
+                    f"defines {name}(), which the added one would replace", "own-get-code"
+                )
+        for name in LEGACY_METHODS:
+            if not info.binds(name):
+                return BaseProblem(
+                    f"does not define {name}(), which get_code() needs", "not-defined"
+                )
+        for name in BUILTINS:
+            if not all(isinstance(a, BuiltinAssignment) for a in info.scope[name]):
+                return BaseProblem(
+                    f"not rewritten: the added get_code() would use {name}, which is rebound",
+                    "builtin-rebound",
+                )
+        for module in MODULES:
+            top = module.split(".")[0]
+            for assignment in info.scope[top]:
+                names = {q.name for q in assignment.get_qualified_names_for(top)}
+                if not isinstance(assignment, ImportAssignment) or names != {top}:
+                    return BaseProblem(
+                        f"not rewritten: the module binds {top} to something else", "module-rebound"
+                    )
+        return None
+
+    def _plan_path_hooks(self, info: ClassInfo, plan: Plan, problems: list[Problem]) -> None:
         """Translate source_mtime and write_bytecode; check bytecode_path."""
         methods = {name: info.methods.get(name) for name in LEGACY_METHODS}
         for name, method in methods.items():
