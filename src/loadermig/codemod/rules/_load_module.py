@@ -6,13 +6,16 @@ Two shapes have a faithful ``exec_module`` form:
   ``imp.new_module(fullname)``, or either inside ``sys.modules.setdefault(fullname, ...)``),
   registers it in ``sys.modules[fullname]``, runs code into it and returns it. Creation,
   registration, ``mod.__loader__ = self``, a leading reload guard and a ``try``/``except``
-  that only removes ``sys.modules[fullname]`` and re-raises are the import system's job
+  that only removes ``sys.modules[fullname]`` and re-raise are the import system's job
   under ``exec_module``; everything else stays.
-* **alias**: the method puts a module it got from ``sys.modules[...]``, ``__import__``,
-  ``importlib.import_module`` (and ``getattr`` on it) into ``sys.modules[fullname]`` and
-  returns it (setuptools' VendorImporter, six). The body stays; only the guard and the final
-  ``return`` go, because the import returns whatever ``sys.modules[fullname]`` holds after
-  ``exec_module``.
+* **register**: every ``return x`` follows, in its own block, a ``sys.modules[fullname] = x``
+  (aliasing loaders: setuptools' VendorImporter, six, bottle's and flask's redirects). The
+  import system returns whatever ``sys.modules[fullname]`` holds once the loader is done,
+  under the ``load_module`` fallback (3.4-3.11's ``_load_backward_compatible``, 3.12+ the
+  same) and after ``exec_module`` alike, never ``load_module``'s return value. So the body
+  stays, the returns become bare, and before each the attributes the fallback filled in on
+  that module (``__loader__``, ``__package__``, ``__spec__``, each only when missing or None)
+  are filled in the same way: the aliased module keeps its own ``__spec__``.
 
 :func:`read_shape` returns a :class:`Shape` or the reason why the body is neither.
 """
@@ -39,7 +42,6 @@ _S = TypeVar("_S", bound=cst.BaseSmallStatement)
 
 NEW_MODULE = ("types.ModuleType", "imp.new_module")
 SYS_MODULES = "sys.modules"
-IMPORTERS = ("builtins.__import__", "importlib.import_module")
 CLEANUP_TYPES = ("builtins.BaseException", "builtins.Exception")
 
 
@@ -55,8 +57,14 @@ class Shape:
     #: ``return mod`` statements other than the last, which become a bare ``return``.
     bare_returns: set[int] = field(default_factory=set)
     guard: bool = False
+    #: The reload guard statement (by identity; 0: none). It goes, and what its ``elif`` or
+    #: ``else`` held takes its place (:func:`after_guard`).
+    guard_id: int = 0
     setdefault: bool = False
     cleanup: bool = False
+    #: Register shape: the returns (by identity) before which the fallback's attribute
+    #: fill-ins go, with the variable each returns.
+    fill_ins: dict[int, str] = field(default_factory=dict)
     name_still_used: bool = False
 
 
@@ -87,6 +95,7 @@ class _Reader:
         self.node = node
         self.self_name = self_name
         self.name = name
+        self.guard_returns: set[int] = set()
 
     # -- entry ----------------------------------------------------------------------------
 
@@ -96,25 +105,37 @@ class _Reader:
         statements = list(self.node.body.body)
         start = 1 if has_docstring(statements) else 0
         flat, cleanup = self._flatten(statements[start:])
-        guard = bool(flat) and self._is_guard(flat[0])
-        body = flat[1:] if guard else flat
-        returns = [
-            r for r in own_statements(self.node).returns if not self._in_guard(r, flat, guard)
-        ]
-        names = {r.value.value if isinstance(r.value, cst.Name) else None for r in returns}
-        if len(names) != 1 or None in names:
-            raise NotConvertible(
-                "it does not always return the same module variable, so what the import gets "
-                "is not evident; convert by hand"
+        at = self._guard_index(flat, statements)
+        guard = at is not None
+        guard_id = 0
+        if at is not None:
+            guard_node = flat[at]
+            guarded = guard_node.body if isinstance(guard_node, cst.If) else guard_node
+            self.guard_returns = {id(n) for n in walk(guarded) if isinstance(n, cst.Return)}
+            guard_id = id(guard_node)
+            flat = flat[:at] + after_guard(guard_node) + flat[at + 1 :]
+        body = flat
+        returns = [r for r in own_statements(self.node).returns if id(r) not in self.guard_returns]
+        if len(body) == 1 and len(returns) == 1 and self._only_registers(body[0], returns[0]):
+            shape = Shape(alias=False, module_var="module", flat=statements[:start] + flat)
+            shape.guard, shape.cleanup, shape.setdefault = guard, cleanup, True
+            shape.guard_id = guard_id
+            shape.dropped = {id(s) for s in flat}
+            self._check_name_param()
+            return shape
+        names = [r.value.value if isinstance(r.value, cst.Name) else None for r in returns]
+        if not names or None in names:
+            line = next(
+                (self._line(r) for r, n in zip(returns, names) if n is None), self._line(self.node)
             )
-        var = names.pop()
+            raise NotConvertible(f"line {line} returns no module variable")
+        var = names[0]
         assert var is not None
-        if var in (self.name, self.self_name):
-            raise NotConvertible(f"it returns its parameter {var}; convert by hand")
+        params = sorted({self.name, self.self_name} & {n for n in names if n})
+        if params:
+            raise NotConvertible(f"it returns its parameter {params[0]}; convert by hand")
         shape = Shape(alias=False, module_var=var, flat=statements[:start] + flat)
-        shape.guard, shape.cleanup = guard, cleanup
-        if guard:
-            shape.dropped.add(id(flat[0]))
+        shape.guard, shape.cleanup, shape.guard_id = guard, cleanup, guard_id
         final = _single(body[-1], cst.Return) if body else None
         if final is not None:
             shape.dropped.add(id(body[-1]))
@@ -123,7 +144,7 @@ class _Reader:
         self._check_name_param()
         if own_statements(self.node).yields:
             raise NotConvertible("it is a generator; convert by hand")
-        created = self._creation(body)
+        created = self._creation(body) if len(set(names)) == 1 else None
         if created is not None and final is not None:
             self._read_execute(shape, body, created)
         else:
@@ -136,9 +157,29 @@ class _Reader:
 
     # -- the pieces -----------------------------------------------------------------------
 
-    @staticmethod
-    def _in_guard(node: cst.Return, flat: Sequence[cst.BaseStatement], guard: bool) -> bool:
-        return guard and any(n is node for n in walk(flat[0]))
+    def _only_registers(self, statement: cst.BaseStatement, returned: cst.Return) -> bool:
+        """``return sys.modules.setdefault(fullname, types.ModuleType(fullname))``: an empty
+        module, which is what the import system makes before ``exec_module``."""
+        value = returned.value
+        return (
+            _single(statement, cst.Return) is returned
+            and value is not None
+            and self._creates(value)
+            and not self._is_new_module(value)
+        )
+
+    def _guard_index(
+        self, flat: Sequence[cst.BaseStatement], top: Sequence[cst.BaseStatement]
+    ) -> int | None:
+        """Where the reload guard is: a top-level statement, after nothing but assignments
+        of constants to local names (future's ``path = None``)."""
+        mine = {id(s) for s in top}
+        for index, statement in enumerate(flat):
+            if id(statement) in mine and self._is_guard(statement):
+                return index
+            if not _assigns_constant(statement):
+                return None
+        return None
 
     def _flatten(
         self, statements: Sequence[cst.BaseStatement]
@@ -206,7 +247,10 @@ class _Reader:
 
     def _is_guard(self, statement: cst.BaseStatement) -> bool:
         """``if fullname in sys.modules: return sys.modules[fullname]`` or the try form."""
-        if isinstance(statement, cst.If) and statement.orelse is None:
+        if isinstance(statement, cst.If):
+            orelse = statement.orelse
+            if isinstance(orelse, cst.Else) and not isinstance(orelse.body, cst.IndentedBlock):
+                return False
             test = statement.test
             returned = _only_return(statement.body)
             return (
@@ -368,7 +412,7 @@ class _Reader:
         self._check_sys_modules(kept)
         self._check_returns(shape, allow_module=True)
 
-    # -- alias ----------------------------------------------------------------------------
+    # -- register -------------------------------------------------------------------------
 
     def _read_alias(
         self,
@@ -377,78 +421,91 @@ class _Reader:
         returns: Sequence[cst.Return],
         final: cst.Return | None,
     ) -> None:
-        var = shape.module_var
-        allowed: set[int] = set()
-        for node in walk(self.node.body, nested=False):
-            if isinstance(node, cst.Assign) and len(node.targets) == 1:
-                target = node.targets[0].target
-                if _is_name(target, var) and self._fetches(node.value, var):
-                    allowed.add(id(target))
-        registrations = self._registrations_before(returns, var)
-        bindings = self._bindings(var)
-        if registrations is None or not bindings or not bindings <= allowed:
-            raise NotConvertible(
-                f"it returns {var} without creating it as a new module "
-                "(types.ModuleType/imp.new_module) or taking it from sys.modules[...], "
-                "__import__ or importlib.import_module and putting it into "
-                f"sys.modules[{self.name}] right before each return; convert by hand"
-            )
+        registrations: set[int] = set()
+        top = {id(_single(s, cst.Return)) for s in shape.flat}
+        for returned in returns:
+            if id(returned) in top and returned is not final:
+                raise NotConvertible(f"line {self._line(returned)} returns before the end")
+            registrations.add(self._registration_before(returned))
         shape.alias = True
         shape.bare_returns = {id(r) for r in returns if r is not final}
+        shape.fill_ins = {id(r): r.value.value for r in returns if isinstance(r.value, cst.Name)}
         self._check_sys_modules(
-            [s for s in body if id(s) not in shape.dropped], ignore=registrations
+            [s for s in body if id(s) not in shape.dropped], ignore=registrations, pops=True
         )
 
-    def _registrations_before(self, returns: Sequence[cst.Return], var: str) -> set[int] | None:
-        """The ``sys.modules[fullname] = var`` lines right before each return (or None)."""
-        found: set[int] = set()
-        matched = 0
-        blocks = [n for n in walk(self.node.body, nested=False) if isinstance(n, cst.IndentedBlock)]
-        wanted = {id(r) for r in returns}
-        for block in blocks:
-            for before, statement in zip(block.body, block.body[1:]):
-                returned = _single(statement, cst.Return)
-                if returned is None or id(returned) not in wanted:
-                    continue
-                assign = _single(before, cst.Assign)
-                if (
-                    assign is None
-                    or len(assign.targets) != 1
-                    or not self._is_entry(assign.targets[0].target)
-                    or not _is_name(assign.value, var)
-                ):
-                    return None
-                found.add(id(assign.targets[0].target))
-                matched += 1
-        return found if matched == len(returns) else None
-
-    def _fetches(self, value: cst.BaseExpression, var: str) -> bool:
-        """``sys.modules[x]``, ``__import__(...)``, ``import_module(...)``, ``getattr(var, y)``."""
-        if isinstance(value, cst.Subscript):
-            return self.rule.refers_to(value.value, SYS_MODULES) and not _is_name(
-                _key(value), self.name
+    def _registration_before(self, returned: cst.Return) -> int:
+        """The ``sys.modules[fullname]`` target that makes ``return var`` return the
+        registered module: an earlier statement of the same block assigns ``var`` to it
+        (``sys.modules[fullname] = var``, ``var = sys.modules[fullname] = ...``), and nothing
+        in between binds ``var`` again."""
+        assert isinstance(returned.value, cst.Name)
+        var = returned.value.value
+        for block in walk(self.node.body, nested=False):
+            if not isinstance(block, cst.IndentedBlock):
+                continue
+            lines = list(block.body)
+            index = next(
+                (i for i, s in enumerate(lines) if _single(s, cst.Return) is returned), None
             )
-        if isinstance(value, cst.Call) and self.rule.refers_to(value.func, *IMPORTERS):
-            return True
-        return self._is_getattr(value, var)
-
-    def _is_getattr(self, value: cst.BaseExpression, var: str) -> bool:
-        return (
-            isinstance(value, cst.Call)
-            and self.rule.refers_to(value.func, "builtins.getattr")
-            and len(value.args) == 2
-            and _is_name(value.args[0].value, var)
+            if index is None:
+                continue
+            bound = self._bindings(var)
+            for before in reversed(lines[:index]):
+                target = self._registers(before, var)
+                if target is not None:
+                    return id(target)
+                if any(
+                    id(n) in bound or (isinstance(n, cst.Del) and _is_name(n.target, var))
+                    for n in walk(before)
+                ):
+                    break
+            break
+        raise NotConvertible(
+            f"line {self._line(returned)} returns {var} without putting it into "
+            f"sys.modules[{self.name}] first"
         )
+
+    def _registers(
+        self, statement: cst.BaseStatement, var: str
+    ) -> cst.BaseAssignTargetExpression | None:
+        """The ``sys.modules[fullname]`` target of ``statement`` when it assigns ``var`` there."""
+        assign = _single(statement, cst.Assign)
+        if assign is None:
+            return None
+        targets = [t.target for t in assign.targets]
+        entry = next((t for t in targets if self._is_entry(t)), None)
+        if entry is not None and (
+            _is_name(assign.value, var) or any(_is_name(t, var) for t in targets)
+        ):
+            return entry
+        return None
+
+    def _line(self, node: cst.CSTNode) -> int:
+        return int(self.rule.get_metadata(PositionProvider, node).start.line)
 
     # -- common checks --------------------------------------------------------------------
 
     def _check_sys_modules(
-        self, statements: Sequence[cst.BaseStatement], ignore: Collection[int] = ()
+        self,
+        statements: Sequence[cst.BaseStatement],
+        ignore: Collection[int] = (),
+        *,
+        pops: bool = False,
     ) -> None:
-        """Only reads of other entries (``sys.modules[x]``, ``sys.modules.get(x)``) remain."""
+        """Only reads of other entries (``sys.modules[x]``, ``sys.modules.get(x)``) remain.
+
+        With ``pops``, also ``sys.modules.pop(fullname, default)`` as a statement: it removes
+        nothing under the fallback, the entry the import system made under ``exec_module``,
+        and either way the import then returns what the loader registers afterwards.
+        """
         reads: set[int] = set()
         for statement in statements:
             for node in walk(statement):
+                if pops and self._is_pop_with_default(node):
+                    assert isinstance(node, cst.Expr) and isinstance(node.value, cst.Call)
+                    assert isinstance(node.value.func, cst.Attribute)
+                    reads.add(id(node.value.func.value))
                 if isinstance(node, cst.Subscript) and (
                     id(node) in ignore or self._other_read(node)
                 ):
@@ -474,6 +531,20 @@ class _Reader:
                         "recognise; convert by hand"
                     )
 
+    def _is_pop_with_default(self, node: cst.CSTNode) -> bool:
+        """``sys.modules.pop(fullname, default)`` as an expression statement."""
+        if not isinstance(node, cst.Expr) or not isinstance(node.value, cst.Call):
+            return False
+        call = node.value
+        return (
+            isinstance(call.func, cst.Attribute)
+            and call.func.attr.value == "pop"
+            and self.rule.refers_to(call.func.value, SYS_MODULES)
+            and len(call.args) == 2
+            and all(a.keyword is None and not a.star for a in call.args)
+            and _is_name(call.args[0].value, self.name)
+        )
+
     def _other_read(self, node: cst.Subscript) -> bool:
         context = self.rule.get_metadata(ExpressionContextProvider, node, None)
         return (
@@ -484,12 +555,11 @@ class _Reader:
 
     def _check_returns(self, shape: Shape, *, allow_module: bool) -> None:
         last = shape.flat[-1]
-        guard = shape.flat[1 if has_docstring(shape.flat) else 0] if shape.guard else None
         own = own_statements(self.node)
         for statement in own.returns:
             if _single(last, cst.Return) is statement:
                 continue
-            if guard is not None and any(n is statement for n in walk(guard)):
+            if id(statement) in self.guard_returns:
                 continue
             if allow_module and _is_name(statement.value, shape.module_var):
                 shape.bare_returns.add(id(statement))
@@ -498,6 +568,31 @@ class _Reader:
             raise NotConvertible(
                 f"line {line} returns before the end, and not the module it loads; convert by hand"
             )
+
+
+def after_guard(guard: cst.BaseStatement) -> list[cst.BaseStatement]:
+    """What stays of a reload guard: its ``elif`` as an ``if``, its ``else`` block, or nothing."""
+    if isinstance(guard, cst.If):
+        if isinstance(guard.orelse, cst.If):
+            return [guard.orelse]
+        if isinstance(guard.orelse, cst.Else):
+            assert isinstance(guard.orelse.body, cst.IndentedBlock)
+            return list(guard.orelse.body.body)
+    return []
+
+
+def _assigns_constant(statement: cst.BaseStatement) -> bool:
+    """``name = None`` (or another literal): nothing that could touch ``sys.modules``."""
+    assign = _single(statement, cst.Assign)
+    return (
+        assign is not None
+        and all(isinstance(t.target, cst.Name) for t in assign.targets)
+        and isinstance(assign.value, (cst.Name, cst.SimpleString, cst.Integer))
+        and (
+            not isinstance(assign.value, cst.Name)
+            or assign.value.value in ("None", "True", "False")
+        )
+    )
 
 
 def _cannot_fall_off(statement: cst.BaseStatement) -> bool:
