@@ -15,7 +15,13 @@ from loadermig.codemod.rules import rule_by_id
 from loadermig.codemod.source import rewrite_source
 
 from ..conftest import FIXTURES
-from .behaviour import FixtureFinder, assert_same_behaviour, execute_fixture, write_tree
+from .behaviour import (
+    FixtureFinder,
+    assert_same_behaviour,
+    describe,
+    execute_fixture,
+    write_tree,
+)
 
 LM008 = FIXTURES / "codemod" / "LM008"
 
@@ -211,3 +217,50 @@ def test_loader_that_sets_no_package_behaves_the_same(tmp_path: Path) -> None:
     assert outcome.error is None and outcome.rewritten is not None
     assert b"__package__" not in outcome.rewritten
     assert_same_behaviour(case, outcome.rewritten, tmp_path)
+
+
+# -- load_module() kept for the file's own callers ------------------------------------------
+
+
+@pytest.mark.filterwarnings("error::DeprecationWarning")
+def test_kept_load_module_serves_old_callers_as_the_legacy_one_did(tmp_path: Path) -> None:
+    """``load_plugin(loader, name)`` calls ``loader.load_module(name)``: the rewritten class
+    answers it through exec_module(), without importlib's deprecated shim. (The module it
+    returns also has a ``__spec__``, as from importlib's own shim; the legacy one had None.)"""
+    write_tree(tmp_path)
+    legacy, modern = loaders("called_elsewhere.py")
+    assert "load_module" in vars(modern.TreeLoader) and "exec_module" in vars(modern.TreeLoader)
+    seen = []
+    for fixture in (legacy, modern):
+        loader = fixture.TreeLoader(str(tmp_path))
+        package = fixture.load_plugin(loader, "lmfx")
+        mod = fixture.load_plugin(loader, "lmfx.mod")
+        assert sys.modules["lmfx.mod"] is mod and mod.VALUE == 42
+        seen.append([without_spec(m, tmp_path) for m in (package, mod)])
+        (tmp_path / "lmfx" / "mod.py").write_text("VALUE = 7\n", encoding="utf-8")
+        again = fixture.load_plugin(loader, "lmfx.mod")
+        assert sys.modules["lmfx.mod"] is again and again.VALUE == 7
+        if fixture is modern:
+            assert again is mod  # executed again in place, as importlib's own shim does
+        (tmp_path / "lmfx" / "mod.py").write_text("raise RuntimeError('boom')\n", "utf-8")
+        del sys.modules["lmfx.mod"]
+        with pytest.raises(RuntimeError, match="boom"):
+            fixture.load_plugin(loader, "lmfx.mod")
+        assert "lmfx.mod" not in sys.modules
+        write_tree(tmp_path)
+        for name in ("lmfx", "lmfx.mod"):
+            sys.modules.pop(name, None)
+    legacy_seen, modern_seen = seen
+    assert modern_seen == legacy_seen
+
+
+def without_spec(module: Any, root: Path) -> dict[str, Any]:
+    """``describe`` less the spec (None for a module the legacy method made by hand)."""
+    saved = module.__spec__
+    module.__spec__ = importlib.util.spec_from_loader(module.__name__, None)
+    try:
+        described = describe(module, root)
+    finally:
+        module.__spec__ = saved
+    del described["spec"]
+    return described

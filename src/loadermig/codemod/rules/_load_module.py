@@ -34,7 +34,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from ._base import Rule
+from ._base import Rule, code
 from ._classes import has_docstring, walk
 from ._decorators import own_statements
 
@@ -125,10 +125,14 @@ class _Reader:
             return shape
         names = [r.value.value if isinstance(r.value, cst.Name) else None for r in returns]
         if not names or None in names:
-            line = next(
-                (self._line(r) for r, n in zip(returns, names) if n is None), self._line(self.node)
+            odd = next((r for r, n in zip(returns, names) if n is None), None)
+            if odd is None:
+                raise NotConvertible("it never returns")
+            what = "nothing" if odd.value is None else code(odd.value)
+            what = what if len(what) <= 30 else "an expression"
+            raise NotConvertible(
+                f"line {self._line(odd)} returns {what}, not a variable put into sys.modules"
             )
-            raise NotConvertible(f"line {line} returns no module variable")
         var = names[0]
         assert var is not None
         params = sorted({self.name, self.self_name} & {n for n in names if n})
