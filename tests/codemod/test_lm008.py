@@ -264,3 +264,20 @@ def without_spec(module: Any, root: Path) -> dict[str, Any]:
         module.__spec__ = saved
     del described["spec"]
     return described
+
+
+@pytest.mark.filterwarnings("error::ImportWarning")
+def test_cleanup_that_does_more_keeps_doing_it(tmp_path: Path) -> None:
+    """The handler's other work stays; only its removal of the entry is the import system's."""
+    fixtures = loaders("cleanup_does_more.py")
+    for index, module in enumerate(fixtures):
+        root = tmp_path / str(index)
+        write_tree(root, FAILING)
+        finder = import_through(module.make_loader, root)
+        with pytest.raises(RuntimeError, match="boom"):
+            importlib.import_module("lmfx.mod")
+        assert "lmfx.mod" not in sys.modules and "lmfx.side" in sys.modules
+        sys.meta_path.remove(finder)
+        for name in ("lmfx", "lmfx.side", "lmfx.mod"):
+            sys.modules.pop(name, None)
+    assert [m.FAILED for m in fixtures] == [["lmfx.mod"], ["lmfx.mod"]]

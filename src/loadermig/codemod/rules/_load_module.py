@@ -65,6 +65,8 @@ class Shape:
     #: Register shape: the returns (by identity) before which the fallback's attribute
     #: fill-ins go, with the variable each returns.
     fill_ins: dict[int, str] = field(default_factory=dict)
+    #: Lines removing ``sys.modules[fullname]`` inside a cleanup handler that stays.
+    removed_lines: set[int] = field(default_factory=set)
     name_still_used: bool = False
 
 
@@ -96,6 +98,9 @@ class _Reader:
         self.self_name = self_name
         self.name = name
         self.guard_returns: set[int] = set()
+        #: Entry-removing lines inside a kept cleanup handler (by identity), with the
+        #: ``sys.modules`` nodes in them.
+        self.removals: dict[int, set[int]] = {}
 
     # -- entry ----------------------------------------------------------------------------
 
@@ -200,12 +205,67 @@ class _Reader:
                 cleanup = True
             else:
                 if isinstance(statement, cst.Try) and self._removes_entry(statement):
-                    raise NotConvertible(
-                        f"its try/except does more than remove sys.modules[{self.name}] and "
-                        "re-raise (the import system does that itself); convert by hand"
-                    )
+                    removal = self._removal_in_cleanup(statement)
+                    if removal is None:
+                        raise NotConvertible(
+                            f"its try/except does more than remove sys.modules[{self.name}] "
+                            "and re-raise (the import system does that itself); convert by hand"
+                        )
+                    self.removals[id(removal)] = self._entry_nodes(removal)
                 flat.append(statement)
         return flat, cleanup
+
+    def _removal_in_cleanup(self, node: cst.Try) -> cst.SimpleStatementLine | None:
+        """In ``try: ... except [BaseException|Exception]: <other work>; del
+        sys.modules[fullname]; <other work>; raise``, the line that removes the entry.
+
+        The import system removes it itself when ``exec_module`` raises, so that line goes
+        and the rest of the handler stays; it then runs with the entry still there, which
+        the handler must not look at (nothing else in it may use ``sys.modules``).
+        """
+        if node.orelse or node.finalbody or len(node.handlers) != 1:
+            return None
+        handler = node.handlers[0]
+        if handler.type is not None and not self.rule.refers_to(handler.type, *CLEANUP_TYPES):
+            return None
+        body = handler.body
+        if not isinstance(body, cst.IndentedBlock) or not body.body:
+            return None
+        last = _single(body.body[-1], cst.Raise)
+        if last is None or last.exc is not None:
+            return None
+        removals = [s for s in body.body if self._removes_entry_line(s)]
+        if len(removals) != 1:
+            return None
+        line = removals[0]
+        assert isinstance(line, cst.SimpleStatementLine)
+        others = [s for s in body.body if s is not line]
+        if any(self.rule.refers_to(n, SYS_MODULES) for s in others for n in walk(s)):
+            return None
+        return line
+
+    def _removes_entry_line(self, statement: cst.BaseStatement) -> bool:
+        """``del sys.modules[fullname]`` or ``sys.modules.pop(fullname[, default])``."""
+        small = _single(statement, cst.Del)
+        if small is not None:
+            return self._is_entry(small.target)
+        expr = _single(statement, cst.Expr)
+        call = expr.value if expr is not None else None
+        return (
+            isinstance(call, cst.Call)
+            and self.rule.refers_to(call.func, SYS_MODULES + ".pop")
+            and 1 <= len(call.args) <= 2
+            and _is_name(call.args[0].value, self.name)
+            and all(a.keyword is None and not a.star for a in call.args)
+        )
+
+    def _entry_nodes(self, line: cst.SimpleStatementLine) -> set[int]:
+        """The ``sys.modules`` expressions of a removal line (accepted by the checks)."""
+        return {
+            id(n)
+            for n in walk(line)
+            if isinstance(n, (cst.Name, cst.Attribute)) and self.rule.refers_to(n, SYS_MODULES)
+        }
 
     def _removes_entry(self, node: cst.Try) -> bool:
         """Whether some handler of ``node`` deletes or pops ``sys.modules[fullname]``."""
@@ -413,7 +473,8 @@ class _Reader:
                 "method; convert by hand"
             )
         kept = [s for s in body if id(s) not in shape.dropped]
-        self._check_sys_modules(kept)
+        self._check_sys_modules(kept, known=set().union(*self.removals.values()))
+        shape.removed_lines = set(self.removals)
         self._check_returns(shape, allow_module=True)
 
     # -- register -------------------------------------------------------------------------
@@ -496,6 +557,7 @@ class _Reader:
         ignore: Collection[int] = (),
         *,
         pops: bool = False,
+        known: Collection[int] = (),
     ) -> None:
         """Only reads of other entries (``sys.modules[x]``, ``sys.modules.get(x)``) remain.
 
@@ -503,7 +565,7 @@ class _Reader:
         nothing under the fallback, the entry the import system made under ``exec_module``,
         and either way the import then returns what the loader registers afterwards.
         """
-        reads: set[int] = set()
+        reads: set[int] = set(known)
         for statement in statements:
             for node in walk(statement):
                 if pops and self._is_pop_with_default(node):

@@ -102,6 +102,7 @@ class LoadModuleRule(ExecModuleConversion):
         #: Inner returns (by identity) to precede with the fallback's fill-ins: the module
         #: variable and ``exec_module``'s parameter.
         self._fill_ins: dict[int, tuple[str, str]] = {}
+        self._removed_lines: set[int] = set()
 
     def visit_Module(self, node: cst.Module) -> None:
         """Index the module's classes and its uses of ``load_module``."""
@@ -137,6 +138,7 @@ class LoadModuleRule(ExecModuleConversion):
         if plan.add_create_module:
             self._create_module_before[node] = plan.self_name
         self._bare_returns |= plan.shape.bare_returns
+        self._removed_lines |= plan.shape.removed_lines
         top = {id(_single_return(s)) for s in plan.shape.flat}
         for returned, var in plan.shape.fill_ins.items():
             if returned not in top:
@@ -287,6 +289,14 @@ class LoadModuleRule(ExecModuleConversion):
         return updated_node.with_changes(
             value=None, whitespace_after_return=cst.MaybeSentinel.DEFAULT
         )
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
+        """A cleanup handler's ``del sys.modules[fullname]`` goes (the import system's job)."""
+        if id(original_node) in self._removed_lines:
+            return cst.RemoveFromParent()
+        return updated_node
 
     def leave_IndentedBlock(
         self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
