@@ -281,3 +281,11 @@ def test_cleanup_that_does_more_keeps_doing_it(tmp_path: Path) -> None:
         for name in ("lmfx", "lmfx.side", "lmfx.mod"):
             sys.modules.pop(name, None)
     assert [m.FAILED for m in fixtures] == [["lmfx.mod"], ["lmfx.mod"]]
+
+
+def test_a_kept_load_module_is_not_reported_again() -> None:
+    """Idempotent in findings too: the load_module() kept on exec_module() is modern code."""
+    once = rewritten("called_elsewhere.py")
+    again = rewrite_source(once, "called_elsewhere.py")
+    assert again.rewritten is None
+    assert [f.rule for f in again.findings] == ["LM014"]  # the file's own call, reported
