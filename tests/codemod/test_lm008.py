@@ -418,3 +418,30 @@ def test_six_lazy_modules_get_the_spec_the_fallback_gave_them(tmp_path: Path) ->
         sys.meta_path.remove(finder)
         for name in [n for n in sys.modules if n.startswith("lm8six")]:
             del sys.modules[name]
+
+
+@pytest.mark.filterwarnings("ignore::ImportWarning")
+def test_import_blocker_blocks_the_same_way() -> None:
+    """IPython's ImportDenier only raises: the same ImportError, nothing left behind."""
+    path = LM008 / "import_denier.py"
+    outcome = rewrite_source(path.read_bytes(), path.name)
+    assert outcome.rewritten is not None and b"def exec_module" in outcome.rewritten
+    messages = []
+    for source, legacy in ((path.read_bytes(), True), (outcome.rewritten, False)):
+        fixture = execute_fixture(source, str(path), legacy=legacy)
+        denier = fixture.ImportDenier()
+        denier.forbid("lm8denied")
+        finder = wrap_legacy_finder(denier, "meta") if legacy else denier
+        sys.meta_path.insert(0, finder)
+        try:
+            with warnings.catch_warnings():
+                if not legacy:
+                    warnings.simplefilter("error", ImportWarning)
+                    warnings.simplefilter("error", DeprecationWarning)
+                with pytest.raises(ImportError) as raised:
+                    importlib.import_module("lm8denied")
+        finally:
+            sys.meta_path.remove(finder)
+        assert "lm8denied" not in sys.modules
+        messages.append(str(raised.value))
+    assert messages[0] == messages[1] and "disabled by IPython" in messages[0]

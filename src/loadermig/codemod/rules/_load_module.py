@@ -101,6 +101,8 @@ class _Reader:
         #: Entry-removing lines inside a kept cleanup handler (by identity), with the
         #: ``sys.modules`` nodes in them.
         self.removals: dict[int, set[int]] = {}
+        #: For each return of the register shape (by identity), the registering statement.
+        self.registered: dict[int, cst.BaseStatement] = {}
 
     # -- entry ----------------------------------------------------------------------------
 
@@ -128,7 +130,9 @@ class _Reader:
             shape.dropped = {id(s) for s in flat}
             self._check_name_param()
             return shape
-        names = [r.value.value if isinstance(r.value, cst.Name) else None for r in returns]
+        names = [self._returned_name(r) for r in returns]
+        if not names and body and _cannot_fall_off(body[-1]):
+            return self._read_raises(statements[:start] + flat, guard, guard_id, cleanup)
         if not names or None in names:
             odd = next((r for r, n in zip(returns, names) if n is None), None)
             if odd is None:
@@ -138,8 +142,7 @@ class _Reader:
             raise NotConvertible(
                 f"line {self._line(odd)} returns {what}, not a variable put into sys.modules"
             )
-        var = names[0]
-        assert var is not None
+        var = names[0] or "module"
         params = sorted({self.name, self.self_name} & {n for n in names if n})
         if params:
             raise NotConvertible(f"it returns its parameter {params[0]}; convert by hand")
@@ -153,7 +156,7 @@ class _Reader:
         self._check_name_param()
         if own_statements(self.node).yields:
             raise NotConvertible("it is a generator; convert by hand")
-        created = self._creation(body) if len(set(names)) == 1 else None
+        created = self._creation(body) if len(set(names)) == 1 and names[0] else None
         if created is not None and final is not None:
             self._read_execute(shape, body, created)
         else:
@@ -176,6 +179,25 @@ class _Reader:
             and self._creates(value)
             and not self._is_new_module(value)
         )
+
+    def _returned_name(self, returned: cst.Return) -> str | None:
+        """The variable returned; "" for ``sys.modules[fullname]``; None for anything else."""
+        if isinstance(returned.value, cst.Name):
+            return returned.value.value
+        return "" if self._is_entry(returned.value) else None
+
+    def _read_raises(
+        self, flat: list[cst.BaseStatement], guard: bool, guard_id: int, cleanup: bool
+    ) -> Shape:
+        """A method that only ever raises (an import blocker): the body stays as it is."""
+        shape = Shape(alias=True, module_var="module", flat=flat)
+        shape.guard, shape.cleanup, shape.guard_id = guard, cleanup, guard_id
+        self._check_name_param()
+        self._check_sys_modules(flat, pops=True)
+        shape.name_still_used = any(
+            isinstance(n, cst.Name) and n.value == self.name for s in flat for n in walk(s)
+        )
+        return shape
 
     def _guard_index(
         self, flat: Sequence[cst.BaseStatement], top: Sequence[cst.BaseStatement]
@@ -494,7 +516,7 @@ class _Reader:
             registrations.add(self._registration_before(returned))
         shape.alias = True
         shape.bare_returns = {id(r) for r in returns if r is not final}
-        shape.fill_ins = {id(r): r.value.value for r in returns if isinstance(r.value, cst.Name)}
+        shape.fill_ins = {id(r): self.fill_in_target(r) for r in returns}
         self._check_sys_modules(
             [s for s in body if id(s) not in shape.dropped], ignore=registrations, pops=True
         )
@@ -504,8 +526,7 @@ class _Reader:
         registered module: an earlier statement of the same block assigns ``var`` to it
         (``sys.modules[fullname] = var``, ``var = sys.modules[fullname] = ...``), and nothing
         in between binds ``var`` again."""
-        assert isinstance(returned.value, cst.Name)
-        var = returned.value.value
+        var = self._returned_name(returned) or ""
         for block in walk(self.node.body, nested=False):
             if not isinstance(block, cst.IndentedBlock):
                 continue
@@ -519,6 +540,7 @@ class _Reader:
             for before in reversed(lines[:index]):
                 target = self._registers(before, var)
                 if target is not None:
+                    self.registered[id(returned)] = before
                     return id(target)
                 if any(
                     id(n) in bound or (isinstance(n, cst.Del) and _is_name(n.target, var))
@@ -526,10 +548,20 @@ class _Reader:
                 ):
                     break
             break
+        what = var or code(returned.value or returned)
         raise NotConvertible(
-            f"line {self._line(returned)} returns {var} without putting it into "
+            f"line {self._line(returned)} returns {what} without putting it into "
             f"sys.modules[{self.name}] first"
         )
+
+    def fill_in_target(self, returned: cst.Return) -> str:
+        """What the fallback's fill-ins go on: the variable registered, else the entry."""
+        assign = _single(self.registered[id(returned)], cst.Assign)
+        assert assign is not None and returned.value is not None
+        names = [t.target for t in assign.targets if isinstance(t.target, cst.Name)]
+        if isinstance(assign.value, cst.Name):
+            names.append(assign.value)
+        return names[0].value if names else code(returned.value)
 
     def _registers(
         self, statement: cst.BaseStatement, var: str
@@ -541,7 +573,7 @@ class _Reader:
         targets = [t.target for t in assign.targets]
         entry = next((t for t in targets if self._is_entry(t)), None)
         if entry is not None and (
-            _is_name(assign.value, var) or any(_is_name(t, var) for t in targets)
+            not var or _is_name(assign.value, var) or any(_is_name(t, var) for t in targets)
         ):
             return entry
         return None
