@@ -62,6 +62,52 @@ def test_decorated_with_module_for_loader_is_left_to_lm004() -> None:
     assert outcome.rewritten is None and outcome.findings == []
 
 
+_WARNING_LOADER = (
+    "import sys\nimport types\nimport warnings\n\n\nclass L:\n"
+    "    def load_module(self, fullname):\n"
+    "        warnings.warn('old ' + fullname, DeprecationWarning, stacklevel=2)\n"
+    "        mod = types.ModuleType(fullname)\n"
+    "        sys.modules[fullname] = mod\n"
+    "        return mod\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("caller", "fixed", "reason"),
+    [
+        ("", True, "converted-new"),
+        ("\n\nm = L().load_module('x')\n", False, "stacklevel"),
+    ],
+    ids=["not-called", "called"],
+)
+def test_stacklevel_counts_the_kept_load_modules_frame(
+    caller: str, fixed: bool, reason: str
+) -> None:
+    """A load_module() kept for callers puts one frame under a warning's stacklevel=."""
+    source = _WARNING_LOADER + caller
+    outcome = rewrite_source(source.encode(), "case.py", [rule_by_id("LM008")])
+    assert [(f.line, f.fixed, f.reason) for f in outcome.findings] == [(7, fixed, reason)]
+
+
+def test_a_stack_read_in_a_helper_the_class_calls_keeps_it() -> None:
+    source = (
+        "import sys\nimport types\n\n\ndef caller_globals():\n"
+        "    return sys._getframe(2).f_globals\n\n\nclass L:\n"
+        "    def load_module(self, fullname):\n"
+        "        mod = types.ModuleType(fullname)\n"
+        "        sys.modules[fullname] = mod\n"
+        "        mod.__dict__.update(self.context())\n"
+        "        return mod\n\n"
+        "    def context(self):\n"
+        "        return caller_globals()\n"
+    )
+    outcome = rewrite_source(source.encode(), "case.py", [rule_by_id("LM008")])
+    assert outcome.rewritten is None
+    assert [(f.line, f.message, f.reason) for f in outcome.findings] == [
+        (10, "kept: the class reads the call stack (line 6)", "stack")
+    ]
+
+
 # -- the alias shape ------------------------------------------------------------------------
 
 
