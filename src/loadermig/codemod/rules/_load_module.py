@@ -6,13 +6,16 @@ Two shapes have a faithful ``exec_module`` form:
   ``imp.new_module(fullname)``, or either inside ``sys.modules.setdefault(fullname, ...)``),
   registers it in ``sys.modules[fullname]``, runs code into it and returns it. Creation,
   registration, ``mod.__loader__ = self``, a leading reload guard and a ``try``/``except``
-  that only removes ``sys.modules[fullname]`` and re-raises are the import system's job
+  that only removes ``sys.modules[fullname]`` and re-raise are the import system's job
   under ``exec_module``; everything else stays.
-* **alias**: the method puts a module it got from ``sys.modules[...]``, ``__import__``,
-  ``importlib.import_module`` (and ``getattr`` on it) into ``sys.modules[fullname]`` and
-  returns it (setuptools' VendorImporter, six). The body stays; only the guard and the final
-  ``return`` go, because the import returns whatever ``sys.modules[fullname]`` holds after
-  ``exec_module``.
+* **register**: every ``return x`` follows, in its own block, a ``sys.modules[fullname] = x``
+  (aliasing loaders: setuptools' VendorImporter, six, bottle's and flask's redirects). The
+  import system returns whatever ``sys.modules[fullname]`` holds once the loader is done,
+  under the ``load_module`` fallback (3.4-3.11's ``_load_backward_compatible``, 3.12+ the
+  same) and after ``exec_module`` alike, never ``load_module``'s return value. So the body
+  stays, the returns become bare, and before each the attributes the fallback filled in on
+  that module (``__loader__``, ``__package__``, ``__spec__``, each only when missing or None)
+  are filled in the same way: the aliased module keeps its own ``__spec__``.
 
 :func:`read_shape` returns a :class:`Shape` or the reason why the body is neither.
 """
@@ -31,7 +34,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from ._base import Rule
+from ._base import Rule, code
 from ._classes import has_docstring, walk
 from ._decorators import own_statements
 
@@ -39,7 +42,6 @@ _S = TypeVar("_S", bound=cst.BaseSmallStatement)
 
 NEW_MODULE = ("types.ModuleType", "imp.new_module")
 SYS_MODULES = "sys.modules"
-IMPORTERS = ("builtins.__import__", "importlib.import_module")
 CLEANUP_TYPES = ("builtins.BaseException", "builtins.Exception")
 
 
@@ -55,8 +57,16 @@ class Shape:
     #: ``return mod`` statements other than the last, which become a bare ``return``.
     bare_returns: set[int] = field(default_factory=set)
     guard: bool = False
+    #: The reload guard statement (by identity; 0: none). It goes, and what its ``elif`` or
+    #: ``else`` held takes its place (:func:`after_guard`).
+    guard_id: int = 0
     setdefault: bool = False
     cleanup: bool = False
+    #: Register shape: the returns (by identity) before which the fallback's attribute
+    #: fill-ins go, with the variable each returns.
+    fill_ins: dict[int, str] = field(default_factory=dict)
+    #: Lines removing ``sys.modules[fullname]`` inside a cleanup handler that stays.
+    removed_lines: set[int] = field(default_factory=set)
     name_still_used: bool = False
 
 
@@ -87,30 +97,45 @@ SHAPE_DETAILS = {
         "LM008 converts two shapes of load_module(self, fullname). Execute: the method creates "
         "a module (types.ModuleType(fullname), imp.new_module(fullname), or either inside "
         "sys.modules.setdefault(fullname, ...)), registers it in sys.modules[fullname], runs "
-        "code into it and returns it, with at most a leading reload guard and a try/except "
-        "that only removes sys.modules[fullname] and re-raises. Alias: the method puts a "
-        "module it got from sys.modules[...], __import__ or importlib.import_module into "
-        "sys.modules[fullname] right before each return, and returns it. This body is "
-        "neither, so what the import would get after a conversion is not evident. Convert by "
-        "hand: exec_module(self, module) runs code into the module the import system created "
-        "and registered, and create_module(self, spec) returns None."
+        "code into it and returns it, with at most a leading reload guard and a cleanup "
+        "handler that removes sys.modules[fullname] and re-raises. Register: every return of "
+        "the method follows, in its own block, an assignment of what it returns to "
+        "sys.modules[fullname] (aliasing loaders such as six and setuptools' VendorImporter), "
+        "or the method only ever raises (an import blocker). This body is neither, so what "
+        "the import would get after a conversion is not evident. Convert by hand: "
+        "exec_module(self, module) runs code into the module the import system created and "
+        "registered, and create_module(self, spec) returns None."
     ),
     "cleanup": (
-        "A try/except in load_module() does more than remove sys.modules[fullname] and "
-        "re-raise. Under exec_module() the import system removes the module itself when "
-        "execution fails, so only that part would be redundant; the rest needs a decision. "
-        "Convert by hand."
+        "A try/except in load_module() removes sys.modules[fullname] on failure but is not "
+        "the handler LM008 can take apart: one handler (bare, Exception or BaseException) "
+        "without else or finally, ending in a bare raise, with that one removal and no other "
+        "use of sys.modules. Under exec_module() the import system removes the module itself "
+        "when execution fails, so only the removal would be redundant; whatever else the "
+        "handler does would then run with the entry still in sys.modules. Decide what the "
+        "handler needs, then convert by hand."
     ),
     "sys-modules": (
         "load_module() uses sys.modules in a way this rule does not recognise (beyond the "
-        "reload guard, the registration of the module it creates, and setdefault). Under "
-        "exec_module() the import system registers the module itself. Convert by hand."
+        "reload guard, the registration of the module it creates or aliases, setdefault, a "
+        "cleanup removal and reads of other entries). Under exec_module() the import system "
+        "creates and registers the module before the method runs, so such code would see "
+        "another sys.modules than it did. Convert by hand."
     ),
     "returns-other": (
-        "load_module() returns something else than the module it loads. Under exec_module() "
-        "the import returns whatever sys.modules[fullname] holds afterwards, and "
-        "exec_module's own result is ignored, so the conversion would change what the import "
-        "yields. Convert by hand."
+        "load_module() returns something other than a module it put into "
+        "sys.modules[fullname]. The import system, under the load_module() fallback "
+        "(Python 3.4-3.14) and after exec_module() alike, returns whatever "
+        "sys.modules[fullname] holds when the loader is done, and exec_module()'s result is "
+        "ignored; a direct caller of load_module() got the returned value. The conversion "
+        "would change what one of them gets. Convert by hand."
+    ),
+    "unregistered": (
+        "A return in load_module() is not preceded, in its own block, by an assignment of "
+        "the returned module to sys.modules[fullname] (or the variable is bound again in "
+        "between). The import takes the module from sys.modules[fullname], a direct caller "
+        "gets the returned one, and after a conversion to exec_module() only the first "
+        "would remain. Register the module right before returning it, or convert by hand."
     ),
     "rebinds-name": (
         "load_module() rebinds or deletes its fullname parameter; the converted exec_module() "
@@ -130,6 +155,12 @@ class _Reader:
         self.node = node
         self.self_name = self_name
         self.name = name
+        self.guard_returns: set[int] = set()
+        #: Entry-removing lines inside a kept cleanup handler (by identity), with the
+        #: ``sys.modules`` nodes in them.
+        self.removals: dict[int, set[int]] = {}
+        #: For each return of the register shape (by identity), the registering statement.
+        self.registered: dict[int, cst.BaseStatement] = {}
 
     # -- entry ----------------------------------------------------------------------------
 
@@ -139,22 +170,45 @@ class _Reader:
         statements = list(self.node.body.body)
         start = 1 if has_docstring(statements) else 0
         flat, cleanup = self._flatten(statements[start:])
-        guard = bool(flat) and self._is_guard(flat[0])
-        body = flat[1:] if guard else flat
-        returns = [
-            r for r in own_statements(self.node).returns if not self._in_guard(r, flat, guard)
-        ]
-        names = {r.value.value if isinstance(r.value, cst.Name) else None for r in returns}
-        if len(names) != 1 or None in names:
-            raise NotConvertible("load_module() does not always return the same module variable")
-        var = names.pop()
-        assert var is not None
-        if var in (self.name, self.self_name):
-            raise NotConvertible(f"load_module() returns its parameter {var}", "returns-other")
+        at = self._guard_index(flat, statements)
+        guard = at is not None
+        guard_id = 0
+        if at is not None:
+            guard_node = flat[at]
+            guarded = guard_node.body if isinstance(guard_node, cst.If) else guard_node
+            self.guard_returns = {id(n) for n in walk(guarded) if isinstance(n, cst.Return)}
+            guard_id = id(guard_node)
+            flat = flat[:at] + after_guard(guard_node) + flat[at + 1 :]
+        body = flat
+        returns = [r for r in own_statements(self.node).returns if id(r) not in self.guard_returns]
+        if len(body) == 1 and len(returns) == 1 and self._only_registers(body[0], returns[0]):
+            shape = Shape(alias=False, module_var="module", flat=statements[:start] + flat)
+            shape.guard, shape.cleanup, shape.setdefault = guard, cleanup, True
+            shape.guard_id = guard_id
+            shape.dropped = {id(s) for s in flat}
+            self._check_name_param()
+            return shape
+        names = [self._returned_name(r) for r in returns]
+        if not names and body and _cannot_fall_off(body[-1]):
+            return self._read_raises(statements[:start] + flat, guard, guard_id, cleanup)
+        if not names or None in names:
+            odd = next((r for r, n in zip(returns, names) if n is None), None)
+            if odd is None:
+                raise NotConvertible("load_module() never returns")
+            what = "nothing" if odd.value is None else code(odd.value)
+            what = what if len(what) <= 30 else "an expression"
+            raise NotConvertible(
+                f"line {self._line(odd)} returns {what}, not a variable put into sys.modules",
+                "returns-other",
+            )
+        var = names[0] or "module"
+        params = sorted({self.name, self.self_name} & {n for n in names if n})
+        if params:
+            raise NotConvertible(
+                f"load_module() returns its parameter {params[0]}", "returns-other"
+            )
         shape = Shape(alias=False, module_var=var, flat=statements[:start] + flat)
-        shape.guard, shape.cleanup = guard, cleanup
-        if guard:
-            shape.dropped.add(id(flat[0]))
+        shape.guard, shape.cleanup, shape.guard_id = guard, cleanup, guard_id
         final = _single(body[-1], cst.Return) if body else None
         if final is not None:
             shape.dropped.add(id(body[-1]))
@@ -163,7 +217,7 @@ class _Reader:
         self._check_name_param()
         if own_statements(self.node).yields:
             raise NotConvertible("load_module() is a generator")
-        created = self._creation(body)
+        created = self._creation(body) if len(set(names)) == 1 and names[0] else None
         if created is not None and final is not None:
             self._read_execute(shape, body, created)
         else:
@@ -176,9 +230,48 @@ class _Reader:
 
     # -- the pieces -----------------------------------------------------------------------
 
-    @staticmethod
-    def _in_guard(node: cst.Return, flat: Sequence[cst.BaseStatement], guard: bool) -> bool:
-        return guard and any(n is node for n in walk(flat[0]))
+    def _only_registers(self, statement: cst.BaseStatement, returned: cst.Return) -> bool:
+        """``return sys.modules.setdefault(fullname, types.ModuleType(fullname))``: an empty
+        module, which is what the import system makes before ``exec_module``."""
+        value = returned.value
+        return (
+            _single(statement, cst.Return) is returned
+            and value is not None
+            and self._creates(value)
+            and not self._is_new_module(value)
+        )
+
+    def _returned_name(self, returned: cst.Return) -> str | None:
+        """The variable returned; "" for ``sys.modules[fullname]``; None for anything else."""
+        if isinstance(returned.value, cst.Name):
+            return returned.value.value
+        return "" if self._is_entry(returned.value) else None
+
+    def _read_raises(
+        self, flat: list[cst.BaseStatement], guard: bool, guard_id: int, cleanup: bool
+    ) -> Shape:
+        """A method that only ever raises (an import blocker): the body stays as it is."""
+        shape = Shape(alias=True, module_var="module", flat=flat)
+        shape.guard, shape.cleanup, shape.guard_id = guard, cleanup, guard_id
+        self._check_name_param()
+        self._check_sys_modules(flat, pops=True)
+        shape.name_still_used = any(
+            isinstance(n, cst.Name) and n.value == self.name for s in flat for n in walk(s)
+        )
+        return shape
+
+    def _guard_index(
+        self, flat: Sequence[cst.BaseStatement], top: Sequence[cst.BaseStatement]
+    ) -> int | None:
+        """Where the reload guard is: a top-level statement, after nothing but assignments
+        of constants to local names (future's ``path = None``)."""
+        mine = {id(s) for s in top}
+        for index, statement in enumerate(flat):
+            if id(statement) in mine and self._is_guard(statement):
+                return index
+            if not _assigns_constant(statement):
+                return None
+        return None
 
     def _flatten(
         self, statements: Sequence[cst.BaseStatement]
@@ -195,13 +288,68 @@ class _Reader:
                 cleanup = True
             else:
                 if isinstance(statement, cst.Try) and self._removes_entry(statement):
-                    raise NotConvertible(
-                        f"load_module()'s try/except does more than remove "
-                        f"sys.modules[{self.name}]",
-                        "cleanup",
-                    )
+                    removal = self._removal_in_cleanup(statement)
+                    if removal is None:
+                        raise NotConvertible(
+                            f"load_module()'s try/except does more than remove "
+                            f"sys.modules[{self.name}]",
+                            "cleanup",
+                        )
+                    self.removals[id(removal)] = self._entry_nodes(removal)
                 flat.append(statement)
         return flat, cleanup
+
+    def _removal_in_cleanup(self, node: cst.Try) -> cst.SimpleStatementLine | None:
+        """In ``try: ... except [BaseException|Exception]: <other work>; del
+        sys.modules[fullname]; <other work>; raise``, the line that removes the entry.
+
+        The import system removes it itself when ``exec_module`` raises, so that line goes
+        and the rest of the handler stays; it then runs with the entry still there, which
+        the handler must not look at (nothing else in it may use ``sys.modules``).
+        """
+        if node.orelse or node.finalbody or len(node.handlers) != 1:
+            return None
+        handler = node.handlers[0]
+        if handler.type is not None and not self.rule.refers_to(handler.type, *CLEANUP_TYPES):
+            return None
+        body = handler.body
+        if not isinstance(body, cst.IndentedBlock) or not body.body:
+            return None
+        last = _single(body.body[-1], cst.Raise)
+        if last is None or last.exc is not None:
+            return None
+        removals = [s for s in body.body if self._removes_entry_line(s)]
+        if len(removals) != 1:
+            return None
+        line = removals[0]
+        assert isinstance(line, cst.SimpleStatementLine)
+        others = [s for s in body.body if s is not line]
+        if any(self.rule.refers_to(n, SYS_MODULES) for s in others for n in walk(s)):
+            return None
+        return line
+
+    def _removes_entry_line(self, statement: cst.BaseStatement) -> bool:
+        """``del sys.modules[fullname]`` or ``sys.modules.pop(fullname[, default])``."""
+        small = _single(statement, cst.Del)
+        if small is not None:
+            return self._is_entry(small.target)
+        expr = _single(statement, cst.Expr)
+        call = expr.value if expr is not None else None
+        return (
+            isinstance(call, cst.Call)
+            and self.rule.refers_to(call.func, SYS_MODULES + ".pop")
+            and 1 <= len(call.args) <= 2
+            and _is_name(call.args[0].value, self.name)
+            and all(a.keyword is None and not a.star for a in call.args)
+        )
+
+    def _entry_nodes(self, line: cst.SimpleStatementLine) -> set[int]:
+        """The ``sys.modules`` expressions of a removal line (accepted by the checks)."""
+        return {
+            id(n)
+            for n in walk(line)
+            if isinstance(n, (cst.Name, cst.Attribute)) and self.rule.refers_to(n, SYS_MODULES)
+        }
 
     def _removes_entry(self, node: cst.Try) -> bool:
         """Whether some handler of ``node`` deletes or pops ``sys.modules[fullname]``."""
@@ -247,7 +395,10 @@ class _Reader:
 
     def _is_guard(self, statement: cst.BaseStatement) -> bool:
         """``if fullname in sys.modules: return sys.modules[fullname]`` or the try form."""
-        if isinstance(statement, cst.If) and statement.orelse is None:
+        if isinstance(statement, cst.If):
+            orelse = statement.orelse
+            if isinstance(orelse, cst.Else) and not isinstance(orelse.body, cst.IndentedBlock):
+                return False
             test = statement.test
             returned = _only_return(statement.body)
             return (
@@ -402,10 +553,11 @@ class _Reader:
                 f"load_module() never puts {var} into sys.modules[{self.name}] at its top level"
             )
         kept = [s for s in body if id(s) not in shape.dropped]
-        self._check_sys_modules(kept)
+        self._check_sys_modules(kept, known=set().union(*self.removals.values()))
+        shape.removed_lines = set(self.removals)
         self._check_returns(shape, allow_module=True)
 
-    # -- alias ----------------------------------------------------------------------------
+    # -- register -------------------------------------------------------------------------
 
     def _read_alias(
         self,
@@ -414,76 +566,106 @@ class _Reader:
         returns: Sequence[cst.Return],
         final: cst.Return | None,
     ) -> None:
-        var = shape.module_var
-        allowed: set[int] = set()
-        for node in walk(self.node.body, nested=False):
-            if isinstance(node, cst.Assign) and len(node.targets) == 1:
-                target = node.targets[0].target
-                if _is_name(target, var) and self._fetches(node.value, var):
-                    allowed.add(id(target))
-        registrations = self._registrations_before(returns, var)
-        bindings = self._bindings(var)
-        if registrations is None or not bindings or not bindings <= allowed:
-            raise NotConvertible(
-                f"load_module() returns {var}, neither a new module nor one it aliases",
-                "returns-other",
-            )
+        registrations: set[int] = set()
+        top = {id(_single(s, cst.Return)) for s in shape.flat}
+        for returned in returns:
+            if id(returned) in top and returned is not final:
+                raise NotConvertible(
+                    f"line {self._line(returned)} returns before the end", "returns-other"
+                )
+            registrations.add(self._registration_before(returned))
         shape.alias = True
         shape.bare_returns = {id(r) for r in returns if r is not final}
+        shape.fill_ins = {id(r): self.fill_in_target(r) for r in returns}
         self._check_sys_modules(
-            [s for s in body if id(s) not in shape.dropped], ignore=registrations
+            [s for s in body if id(s) not in shape.dropped], ignore=registrations, pops=True
         )
 
-    def _registrations_before(self, returns: Sequence[cst.Return], var: str) -> set[int] | None:
-        """The ``sys.modules[fullname] = var`` lines right before each return (or None)."""
-        found: set[int] = set()
-        matched = 0
-        blocks = [n for n in walk(self.node.body, nested=False) if isinstance(n, cst.IndentedBlock)]
-        wanted = {id(r) for r in returns}
-        for block in blocks:
-            for before, statement in zip(block.body, block.body[1:]):
-                returned = _single(statement, cst.Return)
-                if returned is None or id(returned) not in wanted:
-                    continue
-                assign = _single(before, cst.Assign)
-                if (
-                    assign is None
-                    or len(assign.targets) != 1
-                    or not self._is_entry(assign.targets[0].target)
-                    or not _is_name(assign.value, var)
-                ):
-                    return None
-                found.add(id(assign.targets[0].target))
-                matched += 1
-        return found if matched == len(returns) else None
-
-    def _fetches(self, value: cst.BaseExpression, var: str) -> bool:
-        """``sys.modules[x]``, ``__import__(...)``, ``import_module(...)``, ``getattr(var, y)``."""
-        if isinstance(value, cst.Subscript):
-            return self.rule.refers_to(value.value, SYS_MODULES) and not _is_name(
-                _key(value), self.name
+    def _registration_before(self, returned: cst.Return) -> int:
+        """The ``sys.modules[fullname]`` target that makes ``return var`` return the
+        registered module: an earlier statement of the same block assigns ``var`` to it
+        (``sys.modules[fullname] = var``, ``var = sys.modules[fullname] = ...``), and nothing
+        in between binds ``var`` again."""
+        var = self._returned_name(returned) or ""
+        for block in walk(self.node.body, nested=False):
+            if not isinstance(block, cst.IndentedBlock):
+                continue
+            lines = list(block.body)
+            index = next(
+                (i for i, s in enumerate(lines) if _single(s, cst.Return) is returned), None
             )
-        if isinstance(value, cst.Call) and self.rule.refers_to(value.func, *IMPORTERS):
-            return True
-        return self._is_getattr(value, var)
-
-    def _is_getattr(self, value: cst.BaseExpression, var: str) -> bool:
-        return (
-            isinstance(value, cst.Call)
-            and self.rule.refers_to(value.func, "builtins.getattr")
-            and len(value.args) == 2
-            and _is_name(value.args[0].value, var)
+            if index is None:
+                continue
+            bound = self._bindings(var)
+            for before in reversed(lines[:index]):
+                target = self._registers(before, var)
+                if target is not None:
+                    self.registered[id(returned)] = before
+                    return id(target)
+                if any(
+                    id(n) in bound or (isinstance(n, cst.Del) and _is_name(n.target, var))
+                    for n in walk(before)
+                ):
+                    break
+            break
+        what = var or code(returned.value or returned)
+        what = what if len(what) <= 30 else "an expression"
+        raise NotConvertible(
+            f"line {self._line(returned)} returns {what} without putting it into "
+            f"sys.modules[{self.name}] first",
+            "unregistered",
         )
+
+    def fill_in_target(self, returned: cst.Return) -> str:
+        """What the fallback's fill-ins go on: the variable registered, else the entry."""
+        assign = _single(self.registered[id(returned)], cst.Assign)
+        assert assign is not None and returned.value is not None
+        names = [t.target for t in assign.targets if isinstance(t.target, cst.Name)]
+        if isinstance(assign.value, cst.Name):
+            names.append(assign.value)
+        return names[0].value if names else code(returned.value)
+
+    def _registers(
+        self, statement: cst.BaseStatement, var: str
+    ) -> cst.BaseAssignTargetExpression | None:
+        """The ``sys.modules[fullname]`` target of ``statement`` when it assigns ``var`` there."""
+        assign = _single(statement, cst.Assign)
+        if assign is None:
+            return None
+        targets = [t.target for t in assign.targets]
+        entry = next((t for t in targets if self._is_entry(t)), None)
+        if entry is not None and (
+            not var or _is_name(assign.value, var) or any(_is_name(t, var) for t in targets)
+        ):
+            return entry
+        return None
+
+    def _line(self, node: cst.CSTNode) -> int:
+        return int(self.rule.get_metadata(PositionProvider, node).start.line)
 
     # -- common checks --------------------------------------------------------------------
 
     def _check_sys_modules(
-        self, statements: Sequence[cst.BaseStatement], ignore: Collection[int] = ()
+        self,
+        statements: Sequence[cst.BaseStatement],
+        ignore: Collection[int] = (),
+        *,
+        pops: bool = False,
+        known: Collection[int] = (),
     ) -> None:
-        """Only reads of other entries (``sys.modules[x]``, ``sys.modules.get(x)``) remain."""
-        reads: set[int] = set()
+        """Only reads of other entries (``sys.modules[x]``, ``sys.modules.get(x)``) remain.
+
+        With ``pops``, also ``sys.modules.pop(fullname, default)`` as a statement: it removes
+        nothing under the fallback, the entry the import system made under ``exec_module``,
+        and either way the import then returns what the loader registers afterwards.
+        """
+        reads: set[int] = set(known)
         for statement in statements:
             for node in walk(statement):
+                if pops and self._is_pop_with_default(node):
+                    assert isinstance(node, cst.Expr) and isinstance(node.value, cst.Call)
+                    assert isinstance(node.value.func, cst.Attribute)
+                    reads.add(id(node.value.func.value))
                 if isinstance(node, cst.Subscript) and (
                     id(node) in ignore or self._other_read(node)
                 ):
@@ -509,6 +691,20 @@ class _Reader:
                         "sys-modules",
                     )
 
+    def _is_pop_with_default(self, node: cst.CSTNode) -> bool:
+        """``sys.modules.pop(fullname, default)`` as an expression statement."""
+        if not isinstance(node, cst.Expr) or not isinstance(node.value, cst.Call):
+            return False
+        call = node.value
+        return (
+            isinstance(call.func, cst.Attribute)
+            and call.func.attr.value == "pop"
+            and self.rule.refers_to(call.func.value, SYS_MODULES)
+            and len(call.args) == 2
+            and all(a.keyword is None and not a.star for a in call.args)
+            and _is_name(call.args[0].value, self.name)
+        )
+
     def _other_read(self, node: cst.Subscript) -> bool:
         context = self.rule.get_metadata(ExpressionContextProvider, node, None)
         return (
@@ -519,12 +715,11 @@ class _Reader:
 
     def _check_returns(self, shape: Shape, *, allow_module: bool) -> None:
         last = shape.flat[-1]
-        guard = shape.flat[1 if has_docstring(shape.flat) else 0] if shape.guard else None
         own = own_statements(self.node)
         for statement in own.returns:
             if _single(last, cst.Return) is statement:
                 continue
-            if guard is not None and any(n is statement for n in walk(guard)):
+            if id(statement) in self.guard_returns:
                 continue
             if allow_module and _is_name(statement.value, shape.module_var):
                 shape.bare_returns.add(id(statement))
@@ -533,6 +728,31 @@ class _Reader:
             raise NotConvertible(
                 f"line {line} returns early, and not the module it loads", "returns-other"
             )
+
+
+def after_guard(guard: cst.BaseStatement) -> list[cst.BaseStatement]:
+    """What stays of a reload guard: its ``elif`` as an ``if``, its ``else`` block, or nothing."""
+    if isinstance(guard, cst.If):
+        if isinstance(guard.orelse, cst.If):
+            return [guard.orelse]
+        if isinstance(guard.orelse, cst.Else):
+            assert isinstance(guard.orelse.body, cst.IndentedBlock)
+            return list(guard.orelse.body.body)
+    return []
+
+
+def _assigns_constant(statement: cst.BaseStatement) -> bool:
+    """``name = None`` (or another literal): nothing that could touch ``sys.modules``."""
+    assign = _single(statement, cst.Assign)
+    return (
+        assign is not None
+        and all(isinstance(t.target, cst.Name) for t in assign.targets)
+        and isinstance(assign.value, (cst.Name, cst.SimpleString, cst.Integer))
+        and (
+            not isinstance(assign.value, cst.Name)
+            or assign.value.value in ("None", "True", "False")
+        )
+    )
 
 
 def _cannot_fall_off(statement: cst.BaseStatement) -> bool:

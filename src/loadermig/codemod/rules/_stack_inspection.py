@@ -5,7 +5,8 @@ import name`` served from a variable of the importing frame), skipping the impor
 frames by their file name ``<frozen importlib._bootstrap>``. A rewrite that calls the legacy
 method from a new one puts one more frame, in the user's file, between the import system and
 that method. :class:`StackReaders` finds such reads in a method, in the methods it calls on
-``self`` and in the module-level functions it calls, transitively.
+``self`` and in the module-level functions it calls, transitively; and likewise warnings
+attributed to a caller some frames up (``stacklevel=``), which count frames as well.
 """
 
 from __future__ import annotations
@@ -16,7 +17,17 @@ import libcst as cst
 
 #: Names whose use reads frames (``inspect.currentframe()``, ``sys._getframe()``, ...).
 FRAME_NAMES = frozenset(
-    {"currentframe", "_getframe", "getouterframes", "extract_stack", "walk_stack", "f_back"}
+    {
+        "currentframe",
+        "_getframe",
+        "_current_frames",
+        "getouterframes",
+        "extract_stack",
+        "format_stack",
+        "print_stack",
+        "walk_stack",
+        "f_back",
+    }
 )
 #: The file name of the import system's frames, which stack walkers compare against.
 IMPORTLIB_FRAMES = ("<frozen importlib", "importlib._bootstrap")
@@ -38,6 +49,17 @@ class StackReaders:
         """Where ``function``, or what it calls (``self.x()``, module functions), reads frames."""
         for node in self._reached(function, methods):
             found = _frame_read(node)
+            if found is not None:
+                return found
+        return None
+
+    def first_stacklevel(
+        self, function: cst.FunctionDef, methods: Mapping[str, cst.FunctionDef]
+    ) -> cst.CSTNode | None:
+        """Where the code ``function`` reaches passes ``stacklevel=`` (``warnings.warn``): it
+        attributes a warning to the caller that many frames up, so it counts frames too."""
+        for node in self._reached(function, methods):
+            found = _stacklevel_arg(node)
             if found is not None:
                 return found
         return None
@@ -111,6 +133,19 @@ def _frame_read(node: cst.CSTNode) -> cst.CSTNode | None:
         def visit_SimpleString(self, string: cst.SimpleString) -> None:
             if any(text in string.value for text in IMPORTLIB_FRAMES):
                 found.append(string)
+
+    node.visit(Find())
+    return found[0] if found else None
+
+
+def _stacklevel_arg(node: cst.CSTNode) -> cst.Arg | None:
+    """The first ``stacklevel=`` argument in ``node``."""
+    found: list[cst.Arg] = []
+
+    class Find(cst.CSTVisitor):
+        def visit_Arg(self, arg: cst.Arg) -> None:
+            if arg.keyword is not None and arg.keyword.value == "stacklevel":
+                found.append(arg)
 
     node.visit(Find())
     return found[0] if found else None

@@ -3,8 +3,9 @@
 Both decorators left ``importlib.util`` in Python 3.12. They fix up the module a hand-written
 ``load_module(self, fullname)`` returns. Nothing can take their place without converting that
 method to ``exec_module`` (the import system then sets ``__loader__`` and ``__package__``
-itself), and merely deleting them would change what direct callers of ``load_module`` get, so
-every use is reported for a person to handle. Stacks with ``module_for_loader`` are LM004's.
+itself), and merely deleting them would change what direct callers of ``load_module`` get.
+LM008 drops them with the ``load_module`` it converts (and withdraws these findings); every
+other use is reported for a person to handle. Stacks with ``module_for_loader`` are LM004's.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ def _details(api: str, *, decorator: bool, shim: bool) -> str:
         what = f"@{api}"
         way_out = (
             "convert the load_module(fullname) it decorates to create_module/"
-            f"exec_module(module), for which the import system sets {attribute} itself"
+            f"exec_module(module), for which the import system sets {attribute} itself "
+            "(LM008 does so, dropping the decorator, wherever the method has a shape it "
+            "converts)"
         )
     else:
         what = f"{api} (used here other than as a decorator)"
@@ -60,7 +63,7 @@ class SetLoaderPackageRule(Rule):
     """Report ``set_loader`` / ``set_package`` wherever LM004 did not take care of them."""
 
     ID = "LM005"
-    TITLE = "`@set_loader` / `@set_package` (removed in 3.12): reported, never rewritten"
+    TITLE = "`@set_loader` / `@set_package` (removed in 3.12) that LM008 cannot drop: reported"
     ONLY_REPORTS = True
     TRIGGERS = (b"set_loader", b"set_package")
     BEFORE = (
@@ -71,7 +74,10 @@ class SetLoaderPackageRule(Rule):
         "    def load_module(self, fullname):\n"
         "        ...\n"
     )
-    AFTER = "(unchanged; a finding explains how to convert load_module to exec_module)\n"
+    AFTER = (
+        "(unchanged where LM008 leaves the load_module it decorates; a finding explains how to "
+        "convert it to exec_module)\n"
+    )
     DETAILS: ClassVar[Mapping[str, str]] = {
         _reason(api, decorator=decorator, shim=shim): _details(api, decorator=decorator, shim=shim)
         for api in _SETS

@@ -18,30 +18,44 @@ and for ``importlib.reload``. Everything else is refused with a finding.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import libcst as cst
 from libcst.codemod import CodemodContext
+from libcst.metadata import BuiltinAssignment, ImportAssignment, PositionProvider, ScopeProvider
 
-from ._base import Problem
-from ._classes import walk
+from ._base import FINDINGS_KEY, KEPT, fitted
+from ._classes import body_statements, parse_method, walk
 from ._decorators import (
     CLASS_DETAILS,
+    SET_LOADER,
+    SET_PACKAGE,
     ExecModuleConversion,
     LoaderClasses,
     decorator_names,
     removed_decorator,
 )
-from ._load_module import SHAPE_DETAILS, NotConvertible, Shape, read_shape
+from ._load_module import SHAPE_DETAILS, NotConvertible, Shape, after_guard, read_shape
+from ._module_attrs import fallback_fill_ins, load_module_on_exec_module
+from ._stack_inspection import StackReaders
 
-NOT_DONE = "kept: "
-#: What becomes of the module on reload, by the shape converted (the key's first part).
+NOT_DONE = KEPT
+#: What becomes of the module, by the shape converted (the key's first part).
 _RELOAD = {
     "alias": (
-        "exec_module() puts the aliased module into sys.modules, and the import returns it "
-        "with its own __spec__ untouched."
+        "The body stays and each return becomes bare: the import system returns whatever "
+        "sys.modules[fullname] holds when the loader is done, under the load_module() "
+        "fallback and after exec_module() alike. Before each return, the __loader__, "
+        "__package__ and __spec__ that Python 3.4-3.11's fallback filled in on the registered "
+        "module (each only where missing or None) are filled in the same way, so the aliased "
+        "module keeps its own __spec__."
+    ),
+    "raises": (
+        "The method only ever raises, and exec_module() raises the same at the same point; "
+        "the import system then removes the module it had registered, so the import still "
+        "fails and leaves nothing in sys.modules."
     ),
     "guard": (
         "importlib.reload() now re-executes the module in place (the dropped sys.modules "
@@ -53,7 +67,7 @@ _RELOAD = {
     ),
     "reuse": "",
 }
-#: What callers of the converted loader's load_module() get, by its base (the key's end).
+#: What callers of the converted loader's load_module() get (the key's end).
 _CALLERS = {
     "": (
         "The class has no load_module() any more: code elsewhere that calls "
@@ -63,11 +77,21 @@ _CALLERS = {
         "load_module(name) now falls back to importlib.abc.Loader's deprecated one (gone in "
         "Python 3.15), so callers should switch to importlib.import_module(name)."
     ),
+    "-kept": (
+        "Code in this file (the line the finding names) calls load_module(), so the class "
+        "keeps one, built on exec_module() as importlib's own _load_module_shim() is: a spec "
+        "from importlib.util.spec_from_loader(), the module from module_from_spec(), and "
+        "sys.modules[fullname] returned, without the shim's DeprecationWarning (the shim "
+        "goes in Python 3.15). Switch those callers to importlib.import_module(name), then "
+        "delete it."
+    ),
 }
 _CONVERTED = (
     "load_module(self, fullname) became exec_module(self, module), plus create_module() "
     "returning None where the class has none: the import system creates, registers and on "
-    "failure removes the module, and sets __name__, __loader__, __package__ and __spec__."
+    "failure removes the module, and sets __name__, __loader__, __package__ and __spec__. "
+    "So a reload guard, the removal of sys.modules[fullname] in a cleanup handler and "
+    "stacked @set_loader/@set_package (removed from importlib.util in Python 3.12) go."
 )
 REMOVED_DECORATORS = frozenset({"module_for_loader", "set_loader", "set_package"})
 LEGACY_ABCS = frozenset({"PyLoader", "PyPycLoader"})
@@ -81,6 +105,10 @@ class _Plan:
     module_param: str
     add_create_module: bool
     loader_base: bool
+    #: ``@set_loader`` / ``@set_package`` decorators to drop.
+    decorators: list[cst.Decorator]
+    #: The line that uses ``load_module`` (0: none), for which a ``load_module`` stays.
+    used_on: int
 
 
 class LoadModuleRule(ExecModuleConversion):
@@ -120,10 +148,33 @@ class LoadModuleRule(ExecModuleConversion):
             "from the module spec, which then marks no module as a package. Add "
             "is_package(fullname), then rerun."
         ),
-        "called": (
-            "Code in this file uses load_module (a call, an attribute, a getattr string), "
-            "which the class would no longer define after the conversion. Switch that code to "
-            "importlib.import_module(name), then rerun."
+        "stack": (
+            "The class reads the call stack (sys._getframe(), inspect.currentframe() or "
+            "stack(), frame.f_back, a traceback of the stack). After the conversion the import "
+            "system calls exec_module() through other frames than the load_module() fallback "
+            "did, and a load_module() kept for callers adds one more, so a walk of fixed depth "
+            "or one skipping frames by name may find another frame. Convert by hand, checking "
+            "which frame it must find."
+        ),
+        "stacklevel": (
+            "Code in this file calls load_module(), so a load_module() built on exec_module() "
+            "would stay for it, one frame more between that caller and the loader's code. A "
+            "warning the class issues with stacklevel= would then be attributed to another "
+            "line than before. Switch the callers to importlib.import_module(name) and rerun, "
+            "or convert by hand and adjust stacklevel."
+        ),
+        "rebound-builtin": (
+            "The fill-ins added before the returns of an aliasing loader (what the "
+            "load_module() fallback set on the module: __loader__, __package__, __spec__) use "
+            "getattr, hasattr and AttributeError, and one of these names is rebound where "
+            "the method is, so the added code would call something else. Rename that binding "
+            "and rerun, or convert by hand."
+        ),
+        "rebound-module": (
+            "Code in this file calls load_module(), so a load_module() built on exec_module() "
+            "would stay for it, using the modules sys and importlib (importlib.util); one of "
+            "these names is bound to something else in this file. Rename that binding and "
+            "rerun, or switch the callers to importlib.import_module(name) and rerun."
         ),
     }
     BEFORE = (
@@ -155,10 +206,16 @@ class LoadModuleRule(ExecModuleConversion):
         super().__init__(context)
         self._plans: dict[cst.FunctionDef, _Plan] = {}
         self._bare_returns: set[int] = set()
+        #: Inner returns (by identity) to precede with the fallback's fill-ins: the module
+        #: variable and ``exec_module``'s parameter.
+        self._fill_ins: dict[int, tuple[str, str]] = {}
+        self._removed_lines: set[int] = set()
 
     def visit_Module(self, node: cst.Module) -> None:
         """Index the module's classes and its uses of ``load_module``."""
+        self._module = node
         self._classes = LoaderClasses(self, node)
+        self._stack_readers = StackReaders(node)
         self._classes_named: dict[str, list[cst.ClassDef]] = {}
         for cls in walk(node):
             if isinstance(cls, cst.ClassDef):
@@ -171,30 +228,60 @@ class LoadModuleRule(ExecModuleConversion):
         if node.name.value != "load_module":
             return
         owner = self._classes.owner(node)
-        if owner is None or self._others_domain(owner):
+        apis = [removed_decorator(decorator_names(self, d)) for d in node.decorators]
+        if any(api not in (None, SET_LOADER, SET_PACKAGE) for api in apis):
+            return  # LM004's (module_for_loader), or unclear: LM005 reports it
+        dropped = [d for d, api in zip(node.decorators, apis) if api is not None]
+        if owner is None or self._others_domain(owner, dropped):
             return  # LM002-LM005 report on these
-        if any(removed_decorator(decorator_names(self, d)) for d in node.decorators):
-            return  # (the decorator imported under another name)
+        if _built_on_exec_module(node, owner):
+            return  # kept for old callers by an earlier run, or written so by hand
         try:
-            plan = self._plan(node)
+            plan = self._plan(node, dropped)
         except NotConvertible as why:
             self.report(node, NOT_DONE + str(why), fixed=False, reason=why.reason)
+            return
+        self.report(node, self._done_message(plan), fixed=True, reason=self._done_reason(plan))
+        if self._in_skipped(node):
             return
         self._plans[node] = plan
         if plan.add_create_module:
             self._create_module_before[node] = plan.self_name
         self._bare_returns |= plan.shape.bare_returns
-        self.report(node, self._done_message(plan), fixed=True, reason=self._done_reason(plan))
+        self._removed_lines |= plan.shape.removed_lines
+        top = {id(_single_return(s)) for s in plan.shape.flat}
+        for returned, var in plan.shape.fill_ins.items():
+            if returned not in top:
+                self._fill_ins[returned] = (var, plan.module_param)
+        self._retract_lm005(dropped)
 
-    def _others_domain(self, owner: cst.ClassDef) -> bool:
+    def _retract_lm005(self, decorators: Sequence[cst.Decorator]) -> None:
+        """LM005 reported the dropped decorators as needing a person; they are done now."""
+        if not decorators:
+            return
+        places = set()
+        for decorator in decorators:
+            start = self.get_metadata(PositionProvider, decorator).start
+            places.add((start.line, start.column + 1))
+        findings = self.context.scratch[FINDINGS_KEY]
+        findings[:] = [
+            f for f in findings if not (f.rule == "LM005" and (f.line, f.column) in places)
+        ]
+
+    def _others_domain(self, owner: cst.ClassDef, dropped: Sequence[cst.Decorator]) -> bool:
         """Whether the class uses a removed decorator or derives from a removed legacy ABC.
 
         ``module_for_loader``/``set_loader``/``set_package`` (LM004, LM005) and ``PyLoader``/
         ``PyPycLoader`` (LM002, LM003) are the earlier rules' work, which report on them; this
         rule leaves such classes alone until they are converted (by name, whatever it is
-        bound to, so that nothing is reported twice).
+        bound to, so that nothing is reported twice). ``@set_loader``/``@set_package`` right
+        on the ``load_module`` being converted (``dropped``) are this rule's.
         """
-        if any(isinstance(n, cst.Name) and n.value in REMOVED_DECORATORS for n in walk(owner)):
+        mine = {id(n) for d in dropped for n in walk(d)}
+        if any(
+            isinstance(n, cst.Name) and n.value in REMOVED_DECORATORS and id(n) not in mine
+            for n in walk(owner)
+        ):
             return True
         return any(self._legacy_abc(base.value, set()) for base in owner.bases)
 
@@ -210,9 +297,10 @@ class LoadModuleRule(ExecModuleConversion):
                     return True
         return False
 
-    def _plan(self, node: cst.FunctionDef) -> _Plan:
-        if node.decorators:
-            code = self._classes.code(node.decorators[0].decorator)
+    def _plan(self, node: cst.FunctionDef, dropped: list[cst.Decorator]) -> _Plan:
+        other = [d for d in node.decorators if d not in dropped]
+        if other:
+            code = self._classes.code(other[0].decorator)
             raise NotConvertible(f"load_module() is decorated (@{code})", "decorated")
         params = node.params
         if (
@@ -229,40 +317,112 @@ class LoadModuleRule(ExecModuleConversion):
         owner = self._classes.owner(node)
         assert owner is not None
         facts = self._classes.facts(owner)
-        problem = facts.problem or self._file_problem()
-        if problem is not None:
-            raise NotConvertible(problem)
+        if facts.problem is not None:
+            raise NotConvertible(facts.problem)
+        methods = {
+            s.name.value: s for s in body_statements(owner) if isinstance(s, cst.FunctionDef)
+        }
+        frames = self._first_in_methods(self._stack_readers.first_read, methods)
+        if frames is not None:
+            raise NotConvertible(
+                f"the class reads the call stack (line {self._line(frames)})", "stack"
+            )
+        use = self._classes.first_load_module_use()
+        used_on = 0 if use is None else self._classes.line(use)
+        if used_on:
+            level = self._first_in_methods(self._stack_readers.first_stacklevel, methods)
+            if level is not None:
+                raise NotConvertible(
+                    f"line {used_on} calls load_module(), whose stacklevel= (line "
+                    f"{self._line(level)}) would count one more frame",
+                    "stacklevel",
+                )
+            self._check_bound_to_modules(node, ("sys", "importlib"))
         shape = read_shape(self, node, self_name, name)
         if facts.mentions_path and not facts.has_is_package and not _sets_package(shape):
             raise NotConvertible(
                 "load_module() sets __path__ but the class has no is_package()", "package"
             )
+        if shape.fill_ins:
+            self._check_builtins(node, ("getattr", "hasattr", "AttributeError"))
         module_param = shape.module_var
         if shape.alias:
             module_param = _fresh_name(node, "module")
         return _Plan(
-            shape, self_name, name, module_param, not facts.has_create_module, facts.loader_base
+            shape,
+            self_name,
+            name,
+            module_param,
+            not facts.has_create_module,
+            facts.loader_base,
+            dropped,
+            used_on,
         )
 
-    def _file_problem(self) -> Problem | None:
-        use = self._classes.first_load_module_use()
-        if use is None:
-            return None
-        return Problem(f"load_module is used on line {self._classes.line(use)}", "called")
+    def _line(self, node: cst.CSTNode) -> int:
+        return self._classes.line(node)
+
+    def _check_builtins(self, node: cst.FunctionDef, names: Sequence[str]) -> None:
+        """The code added uses these builtins: they must not be rebound."""
+        scope = self.get_metadata(ScopeProvider, node.params.params[1].name, None)
+        for name in names:
+            if scope is None or not all(isinstance(a, BuiltinAssignment) for a in scope[name]):
+                raise NotConvertible(
+                    f"the fill-ins it needs use {name}, which is rebound here", "rebound-builtin"
+                )
+
+    def _check_bound_to_modules(self, node: cst.FunctionDef, names: Sequence[str]) -> None:
+        """The code added uses these modules: their names must not mean anything else."""
+        scope = self.get_metadata(ScopeProvider, node, None)
+        for name in names:
+            if scope is None or not all(
+                isinstance(a, ImportAssignment)
+                and {q.name for q in a.get_qualified_names_for(name)} <= {name}
+                for a in scope[name]
+            ):
+                raise NotConvertible(
+                    f"the load_module() kept for callers needs {name}, bound otherwise here",
+                    "rebound-module",
+                )
+
+    def _first_in_methods(
+        self,
+        find: Callable[[cst.FunctionDef, Mapping[str, cst.FunctionDef]], cst.CSTNode | None],
+        methods: Mapping[str, cst.FunctionDef],
+    ) -> cst.CSTNode | None:
+        """The first place ``find`` reports in the class's methods or what they call."""
+        for method in methods.values():
+            found = find(method, methods)
+            if found is not None:
+                return found
+        return None
 
     def _done_message(self, plan: _Plan) -> str:
-        head = "aliasing load_module()" if plan.shape.alias else "load_module()"
-        message = f"{head} converted to exec_module(self, {plan.module_param})"
-        if plan.add_create_module:
-            message += " and create_module()"
-        return message
+        shape = plan.shape
+        head = "aliasing load_module()" if shape.alias and shape.fill_ins else "load_module()"
+        extra = ""
+        if plan.decorators:
+            names = sorted({f"@{_decorator_api(self, d)}" for d in plan.decorators})
+            extra += ", " + " and ".join(names) + " dropped"
+        if plan.used_on:
+            extra += f", load_module() kept on it for line {plan.used_on}"
+        create = " and create_module()" if plan.add_create_module else ""
+        return fitted(
+            f"{head} converted to exec_module(self, {plan.module_param}){create}{extra}",
+            fitted(
+                f"{head} converted to exec_module(){create}{extra}",
+                f"{head} converted to exec_module(){extra}",
+            ),
+        )
 
     def _done_reason(self, plan: _Plan) -> str:
         shape = plan.shape
-        kind = "alias" if shape.alias else "guard" if shape.guard else "reuse"
-        if kind == "reuse" and not shape.setdefault:
-            kind = "new"
-        return f"converted-{kind}{'-loader-base' if plan.loader_base else ''}"
+        if shape.alias:
+            kind = "alias" if shape.fill_ins else "raises"
+        else:
+            kind = "guard" if shape.guard else "reuse" if shape.setdefault else "new"
+        callers = "-kept" if plan.used_on else "-loader-base" if plan.loader_base else ""
+        return f"converted-{kind}{callers}"
 
     # -- rewriting ------------------------------------------------------------------------
 
@@ -273,6 +433,84 @@ class LoadModuleRule(ExecModuleConversion):
         return updated_node.with_changes(
             value=None, whitespace_after_return=cst.MaybeSentinel.DEFAULT
         )
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
+        """A cleanup handler's ``del sys.modules[fullname]`` goes (the import system's job)."""
+        if id(original_node) in self._removed_lines:
+            return cst.RemoveFromParent()
+        return updated_node
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        """Before an inner bare ``return``, what the fallback filled in on the module."""
+        if not self._fill_ins:
+            return updated_node
+        statements: list[cst.BaseStatement] = []
+        changed = False
+        for before, after in zip(original_node.body, updated_node.body):
+            found = self._fill_ins.get(id(_single_return(before)))
+            if found is not None and isinstance(after, cst.SimpleStatementLine):
+                added = self._statements(fallback_fill_ins(*found))
+                added[0] = added[0].with_changes(
+                    leading_lines=[*after.leading_lines, *added[0].leading_lines]
+                )
+                statements.extend(added)
+                after = after.with_changes(leading_lines=[])
+                changed = True
+            statements.append(after)
+        return updated_node.with_changes(body=statements) if changed else updated_node
+
+    def _statements(self, lines: Sequence[str]) -> list[cst.SimpleStatementLine | cst.If]:
+        """Statements from source lines written with 4-space indents."""
+        method = parse_method(self._module, ["def _():", *("    " + line for line in lines)])
+        assert isinstance(method.body, cst.IndentedBlock)
+        found = list(method.body.body)
+        assert all(isinstance(s, (cst.SimpleStatementLine, cst.If)) for s in found)
+        return found  # type: ignore[return-value]
+
+    def leave_ClassDef(
+        self, original_node: cst.ClassDef, updated_node: cst.ClassDef
+    ) -> cst.ClassDef:
+        """Add ``create_module`` before each new ``exec_module``, and ``load_module`` after
+        it where the file uses one."""
+        updated = super().leave_ClassDef(original_node, updated_node)
+        plan = next(
+            (
+                self._plans[s]
+                for s in body_statements(original_node)
+                if isinstance(s, cst.FunctionDef) and s in self._plans
+            ),
+            None,
+        )
+        if plan is None or not plan.used_on or not isinstance(updated.body, cst.IndentedBlock):
+            return updated
+        statements = list(updated.body.body)
+        at = max(
+            i
+            for i, s in enumerate(statements)
+            if isinstance(s, cst.FunctionDef) and s.name.value == "exec_module"
+        )
+        converted = statements[at]
+        assert isinstance(converted, cst.FunctionDef)
+        indent = converted.body.indent if isinstance(converted.body, cst.IndentedBlock) else None
+        shim = parse_method(
+            self._module,
+            load_module_on_exec_module(
+                plan.self_name,
+                plan.name,
+                guard=plan.shape.guard,
+                registers=not plan.shape.alias,
+            ),
+            indent,
+        )
+        self.add_needed_import("importlib.util")
+        self.add_needed_import("sys")
+        shim = shim.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+        statements.insert(at + 1, shim)
+        return updated.with_changes(body=updated.body.with_changes(body=statements))
 
     def leave_FunctionDef(
         self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
@@ -285,6 +523,9 @@ class LoadModuleRule(ExecModuleConversion):
         assert isinstance(body, cst.IndentedBlock)
         assert isinstance(original_node.body, cst.IndentedBlock)
         updated = _pair_flat(original_node.body.body, body.body, plan.shape)
+        guard = next((s for s in original_node.body.body if id(s) == plan.shape.guard_id), None)
+        if guard is not None:
+            self.remove_unused_import_by_node(guard)
         kept: list[cst.BaseStatement] = []
         for before, after in updated:
             if id(before) in plan.shape.dropped:
@@ -302,6 +543,10 @@ class LoadModuleRule(ExecModuleConversion):
             )
             at = 1 if kept and _is_docstring(kept[0]) else 0
             kept.insert(at, snapshot)
+        final = plan.shape.flat[-1] if plan.shape.flat else None
+        var = plan.shape.fill_ins.get(id(_single_return(final)))
+        if var is not None:
+            kept.extend(self._statements(fallback_fill_ins(var, plan.module_param)))
         if not kept:
             kept = [cst.SimpleStatementLine([cst.Pass()])]
         params = updated_node.params
@@ -312,7 +557,17 @@ class LoadModuleRule(ExecModuleConversion):
         if returns is not None and original_node.returns is not None:
             self.remove_unused_import_by_node(original_node.returns)
             returns = returns.with_changes(annotation=cst.Name("None"))
+        leading = list(updated_node.leading_lines)
+        for decorator in plan.decorators:
+            self.remove_unused_import_by_node(decorator)
+        for decorator in updated_node.decorators:  # their comments stay
+            leading.extend(decorator.leading_lines)
+            comment = decorator.trailing_whitespace.comment
+            if comment is not None:
+                leading.append(cst.EmptyLine(comment=comment))
         return updated_node.with_changes(
+            leading_lines=leading,
+            decorators=[],
             name=updated_node.name.with_changes(value="exec_module"),
             params=params.with_changes(params=[params.params[0], module]),
             returns=returns,
@@ -332,6 +587,9 @@ def _pair_flat(
         if id(before) in flat_ids:
             pairs.append((before, after))
             continue
+        if id(before) == shape.guard_id:
+            pairs.extend(_guard_rest(before, after))
+            continue
         assert isinstance(before, cst.Try) and isinstance(after, cst.Try)
         assert isinstance(before.body, cst.IndentedBlock)
         assert isinstance(after.body, cst.IndentedBlock)
@@ -342,6 +600,18 @@ def _pair_flat(
             inner[0] = (first_before, _with_leading(first_after, lines))
         pairs.extend(inner)
     return pairs
+
+
+def _guard_rest(
+    before: cst.BaseStatement, after: cst.BaseStatement
+) -> list[tuple[cst.BaseStatement, cst.BaseStatement]]:
+    """The statements that replace a reload guard (its ``elif`` or ``else``), paired."""
+    rest = list(zip(after_guard(before), after_guard(after)))
+    if rest:  # the guard's own leading lines go to what replaces it
+        first_before, first_after = rest[0]
+        lines = [*_leading(after), *_leading(first_after)]
+        rest[0] = (first_before, _with_leading(first_after, lines))
+    return rest
 
 
 def _leading(statement: cst.BaseStatement) -> list[cst.EmptyLine]:
@@ -402,3 +672,35 @@ def _fresh_name(node: cst.FunctionDef, wanted: str) -> str:
     while name in used:
         name += "_"
     return name
+
+
+def _single_return(statement: cst.CSTNode | None) -> cst.Return | None:
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        small = statement.body[0]
+        if isinstance(small, cst.Return):
+            return small
+    return None
+
+
+def _decorator_api(rule: LoadModuleRule, decorator: cst.Decorator) -> str:
+    return removed_decorator(decorator_names(rule, decorator)) or "?"
+
+
+def _built_on_exec_module(method: cst.FunctionDef, owner: cst.ClassDef) -> bool:
+    """Whether ``load_module`` calls ``self.exec_module`` of a class that defines one."""
+    defines = any(
+        isinstance(s, cst.FunctionDef) and s.name.value == "exec_module"
+        for s in body_statements(owner)
+    )
+    params = method.params.params
+    if not defines or not params:
+        return False
+    self_name = params[0].name.value
+    return any(
+        isinstance(n, cst.Call)
+        and isinstance(n.func, cst.Attribute)
+        and n.func.attr.value == "exec_module"
+        and isinstance(n.func.value, cst.Name)
+        and n.func.value.value == self_name
+        for n in walk(method.body, nested=False)
+    )
