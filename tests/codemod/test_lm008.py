@@ -169,6 +169,25 @@ def test_alias_keeps_the_real_module_and_its_spec(real_tree: Path, legacy: bool)
 
 
 @pytest.mark.filterwarnings("error::ImportWarning")
+@pytest.mark.parametrize("legacy", [False, True], ids=["rewritten", "legacy-under-shim"])
+def test_alias_that_drops_the_vendored_entry(real_tree: Path, legacy: bool) -> None:
+    """setuptools 20-36: the vendored name's own entry goes, the alias stays, as before."""
+    from loadermig.shim import wrap_legacy
+
+    old, new = loaders("vendor_importer_drops_extant.py")
+    loader = (old if legacy else new).VendorImporter("lm8alias", vendor_pkg="lm8vendor")
+    sys.meta_path.insert(0, SpecFinder("lm8alias", wrap_legacy(loader) if legacy else loader))
+
+    alias = importlib.import_module("lm8alias.lm8real")
+    assert sys.modules["lm8alias.lm8real"] is alias
+    assert "lm8real" not in sys.modules
+    assert (alias.__name__, alias.__spec__.name, alias.COUNT) == ("lm8real", "lm8real", 1)
+    again = importlib.import_module("lm8real")
+    assert again is not alias
+    assert again.COUNT == 1
+
+
+@pytest.mark.filterwarnings("error::ImportWarning")
 def test_why_create_module_must_not_return_the_alias(real_tree: Path) -> None:
     """The by-hand form (six 1.16, setuptools): the import system overwrites the real spec."""
 

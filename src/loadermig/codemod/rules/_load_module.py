@@ -670,6 +670,9 @@ class _Reader:
                     id(node) in ignore or self._other_read(node)
                 ):
                     reads.add(id(node.value))
+                if isinstance(node, cst.Del) and self._other_entry_deleted(node, statements):
+                    assert isinstance(node.target, cst.Subscript)
+                    reads.add(id(node.target.value))
                 if (
                     isinstance(node, cst.Call)
                     and isinstance(node.func, cst.Attribute)
@@ -703,6 +706,27 @@ class _Reader:
             and len(call.args) == 2
             and all(a.keyword is None and not a.star for a in call.args)
             and _is_name(call.args[0].value, self.name)
+        )
+
+    def _other_entry_deleted(self, node: cst.Del, statements: Sequence[cst.BaseStatement]) -> bool:
+        """``del sys.modules[x]`` of a name ``x`` that is not ``fullname`` nor a plain copy
+        of it (setuptools' VendorImporter drops the vendored module's own entry after
+        aliasing it). It touches another entry under the fallback and under ``exec_module``
+        alike; were ``x`` ever ``fullname`` at run time, both would fail to find the entry."""
+        target = node.target
+        if not isinstance(target, cst.Subscript) or not self.rule.refers_to(
+            target.value, SYS_MODULES
+        ):
+            return False
+        key = _key(target)
+        if not isinstance(key, cst.Name) or key.value == self.name:
+            return False
+        return not any(
+            isinstance(child, cst.Assign)
+            and any(_is_name(t.target, key.value) for t in child.targets)
+            and _is_name(child.value, self.name)
+            for statement in statements
+            for child in walk(statement)
         )
 
     def _other_read(self, node: cst.Subscript) -> bool:
