@@ -17,6 +17,16 @@ Two shapes have a faithful ``exec_module`` form:
   that module (``__loader__``, ``__package__``, ``__spec__``, each only when missing or None)
   are filled in the same way: the aliased module keeps its own ``__spec__``.
 
+Any other body is *handed off*: ``load_module`` stays as it is, for the import system and for
+every caller, and an added ``exec_module`` runs it the way the fallback did. The fallback
+called ``load_module`` with no ``sys.modules`` entry for the name, so the entry the import
+system registered for ``exec_module`` is taken out first; the method then creates, registers,
+aliases or delegates (``imp.load_dynamic``, a transpiler's own import function, another
+loader) exactly as before, and the fallback's fill-ins go on whatever ``sys.modules[fullname]``
+then holds, which is what the import gets in both worlds. Refused: a body that looks up its
+own entry before anything could have put it there (it would see none), and one that calls a
+base class's ``load_module``, whose default in ``importlib.abc.Loader`` calls ``exec_module``.
+
 :func:`read_shape` returns a :class:`Shape` or the reason why the body is neither.
 """
 
@@ -68,6 +78,8 @@ class Shape:
     #: Lines removing ``sys.modules[fullname]`` inside a cleanup handler that stays.
     removed_lines: set[int] = field(default_factory=set)
     name_still_used: bool = False
+    #: Hand-off: ``load_module`` stays, run by an added ``exec_module`` (module docstring).
+    handoff: bool = False
 
 
 @dataclass
@@ -141,7 +153,28 @@ SHAPE_DETAILS = {
         "load_module() rebinds or deletes its fullname parameter; the converted exec_module() "
         "reads the name once from module.__name__. Convert by hand."
     ),
+    "reload-aware": (
+        "load_module() looks up its own sys.modules entry before anything in it could have "
+        "put one there, beyond a leading reload guard: to reuse a module being reloaded, to "
+        "put the previous one back when a reload fails, or to take a module its finder "
+        "already imported. Converted, it would run as the fallback ran a first import, with "
+        "no entry for the name, also when importlib.reload() calls it; and under "
+        "exec_module() the import system puts its own new module into sys.modules[fullname] "
+        "before the loader runs, replacing one a finder put there. Convert by hand: "
+        "exec_module(self, module) is given the module to execute."
+    ),
+    "calls-default": (
+        "load_module() calls a base class's load_module() (super().load_module(...) or "
+        "Base.load_module(self, ...)). Python 3.4-3.11's importlib.abc.Loader.load_module() "
+        "and the standard library's loaders run exec_module() once a class has one, so an "
+        "exec_module() added here that runs load_module() would call itself without end. "
+        "Convert by hand."
+    ),
 }
+#: Reasons of the idiom readers after which the body can still be handed off.
+HANDED_OFF = frozenset(
+    {"shape", "returns-other", "unregistered", "sys-modules", "cleanup", "rebinds-name"}
+)
 
 
 def read_shape(rule: Rule, node: cst.FunctionDef, self_name: str, name: str) -> Shape:
@@ -165,6 +198,14 @@ class _Reader:
     # -- entry ----------------------------------------------------------------------------
 
     def read(self) -> Shape:
+        try:
+            return self._read_idiom()
+        except NotConvertible as why:
+            if why.reason not in HANDED_OFF or not isinstance(self.node.body, cst.IndentedBlock):
+                raise
+        return self._read_handoff()
+
+    def _read_idiom(self) -> Shape:
         if not isinstance(self.node.body, cst.IndentedBlock):
             raise NotConvertible("load_module()'s body is on the def line")
         statements = list(self.node.body.body)
@@ -218,6 +259,15 @@ class _Reader:
         if own_statements(self.node).yields:
             raise NotConvertible("load_module() is a generator")
         created = self._creation(body) if len(set(names)) == 1 and names[0] else None
+        if names == [""] and final is not None:
+            # `return sys.modules[fullname]` after creating and registering `mod`: what the
+            # import returns (a module that replaced itself in sys.modules included).
+            created = self._creation(body)
+            target = created.targets[0] if created is not None else None
+            if isinstance(target, cst.Name):
+                shape.module_var = target.value
+            else:
+                created = None
         if created is not None and final is not None:
             self._read_execute(shape, body, created)
         else:
@@ -227,6 +277,111 @@ class _Reader:
             isinstance(n, cst.Name) and n.value == self.name for s in kept for n in walk(s)
         )
         return shape
+
+    def _read_handoff(self) -> Shape:
+        """Any body: ``load_module`` stays, run by an added ``exec_module`` (see the module
+        docstring), unless it reads its own entry too early or calls a base's default."""
+        assert isinstance(self.node.body, cst.IndentedBlock)
+        statements = list(self.node.body.body)
+        start = 1 if has_docstring(statements) else 0
+        flat = statements[start:]
+        allowed = self._reads_after_registering(flat)
+        at = self._guard_index(flat, statements, reuse=True)
+        if at is not None:
+            guard = flat[at]
+            head = guard.body if isinstance(guard, cst.If) else guard
+            allowed |= {id(n) for n in walk(head)}
+            if isinstance(guard, cst.If):
+                allowed.add(id(guard.test))
+        for statement in flat:
+            for node in walk(statement, nested=False):
+                if id(node) not in allowed and self._reads_own_entry(node):
+                    raise NotConvertible(
+                        f"line {self._line(node)} looks up sys.modules[{self.name}] before "
+                        "loading anything",
+                        "reload-aware",
+                    )
+                if self._calls_base_load_module(node):
+                    raise NotConvertible(
+                        f"line {self._line(node)} calls a base class's load_module()",
+                        "calls-default",
+                    )
+        return Shape(alias=False, module_var="module", flat=statements, handoff=True)
+
+    def _calls_base_load_module(self, node: cst.CSTNode) -> bool:
+        """``super().load_module(...)`` or ``Base.load_module(self, ...)``."""
+        if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
+            return False
+        if node.func.attr.value != "load_module":
+            return False
+        owner = node.func.value
+        if isinstance(owner, cst.Call) and _is_name(owner.func, "super"):
+            return True
+        return bool(node.args) and _is_name(node.args[0].value, self.self_name)
+
+    def _reads_own_entry(self, node: cst.CSTNode) -> bool:
+        """``fullname in sys.modules``, ``sys.modules.get/setdefault(fullname, ...)``, or
+        ``sys.modules[fullname]`` read anywhere but as a returned value."""
+        if isinstance(node, cst.Comparison):
+            return (
+                _is_name(node.left, self.name)
+                and len(node.comparisons) == 1
+                and isinstance(node.comparisons[0].operator, (cst.In, cst.NotIn))
+                and self.rule.refers_to(node.comparisons[0].comparator, SYS_MODULES)
+            )
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            return (
+                node.func.attr.value in ("get", "setdefault")
+                and self.rule.refers_to(node.func.value, SYS_MODULES)
+                and bool(node.args)
+                and _is_name(node.args[0].value, self.name)
+            )
+        if isinstance(node, cst.Return):
+            return False
+        if isinstance(node, cst.Subscript) and self._is_entry(node):
+            context = self.rule.get_metadata(ExpressionContextProvider, node, None)
+            return context is ExpressionContext.LOAD and not self._returned_entry(node)
+        return False
+
+    def _reads_after_registering(self, flat: Sequence[cst.BaseStatement]) -> set[int]:
+        """Reads of the entry that come after something could have put it there: a test
+        ``fullname in sys.modules`` guarding only its removal (a cleanup handler), and
+        ``x = sys.modules[fullname]`` after a call in the same block (``__import__(name)``)."""
+        allowed: set[int] = set()
+        blocks: list[Sequence[cst.BaseStatement]] = [flat]
+        blocks += [
+            n.body for s in flat for n in walk(s, nested=False) if isinstance(n, cst.IndentedBlock)
+        ]
+        for block in blocks:
+            called = False
+            for statement in block:
+                if isinstance(statement, cst.If) and self._only_removes_entry(statement):
+                    allowed.add(id(statement.test))
+                assign = _single(statement, cst.Assign)
+                if called and assign is not None and self._is_entry(assign.value):
+                    allowed.add(id(assign.value))
+                if isinstance(statement, cst.SimpleStatementLine) and any(
+                    isinstance(n, cst.Call) for n in walk(statement, nested=False)
+                ):
+                    called = True
+        return allowed
+
+    def _only_removes_entry(self, statement: cst.If) -> bool:
+        """``if fullname in sys.modules: del sys.modules[fullname]`` (or ``pop``)."""
+        test = statement.test
+        return (
+            statement.orelse is None
+            and isinstance(test, cst.Comparison)
+            and _is_name(test.left, self.name)
+            and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, cst.In)
+            and self.rule.refers_to(test.comparisons[0].comparator, SYS_MODULES)
+            and all(self._removes_entry_line(s) for s in _lines(statement.body))
+        )
+
+    def _returned_entry(self, node: cst.Subscript) -> bool:
+        """Whether ``node`` is the whole value of one of the method's returns."""
+        return any(r.value is node for r in own_statements(self.node).returns)
 
     # -- the pieces -----------------------------------------------------------------------
 
@@ -261,17 +416,53 @@ class _Reader:
         return shape
 
     def _guard_index(
-        self, flat: Sequence[cst.BaseStatement], top: Sequence[cst.BaseStatement]
+        self,
+        flat: Sequence[cst.BaseStatement],
+        top: Sequence[cst.BaseStatement],
+        *,
+        reuse: bool = False,
     ) -> int | None:
         """Where the reload guard is: a top-level statement, after nothing but assignments
-        of constants to local names (future's ``path = None``)."""
+        of constants to local names (future's ``path = None``) and checks that only raise.
+        With ``reuse``, also ``if fullname in sys.modules: mod = sys.modules[fullname]`` with
+        an ``else`` (a hand-off body runs without the entry, so only the ``else`` stays)."""
         mine = {id(s) for s in top}
         for index, statement in enumerate(flat):
-            if id(statement) in mine and self._is_guard(statement):
+            if id(statement) in mine and (
+                self._is_guard(statement) or (reuse and self._is_reuse_guard(statement))
+            ):
                 return index
-            if not _assigns_constant(statement):
+            if not (
+                _assigns_constant(statement)
+                or self._only_refuses(statement)
+                or (reuse and self._simple_without_sys_modules(statement))
+            ):
                 return None
         return None
+
+    def _simple_without_sys_modules(self, statement: cst.BaseStatement) -> bool:
+        """A simple line that neither returns nor names ``sys.modules`` (a log call)."""
+        return isinstance(statement, cst.SimpleStatementLine) and not any(
+            isinstance(n, cst.Return)
+            or (isinstance(n, (cst.Name, cst.Attribute)) and self.rule.refers_to(n, SYS_MODULES))
+            for n in walk(statement)
+        )
+
+    def _only_refuses(self, statement: cst.BaseStatement) -> bool:
+        """``if <test without sys.modules>: ... raise``: a check of the name before the
+        guard (pip's VendorAlias), which raises the same whether a guard would fire or not."""
+        return (
+            isinstance(statement, cst.If)
+            and statement.orelse is None
+            and isinstance(statement.body, cst.IndentedBlock)
+            and bool(statement.body.body)
+            and _single(statement.body.body[-1], cst.Raise) is not None
+            and not any(
+                isinstance(n, cst.Return) or self.rule.refers_to(n, SYS_MODULES)
+                for n in walk(statement)
+                if isinstance(n, (cst.Return, cst.Name, cst.Attribute))
+            )
+        )
 
     def _flatten(
         self, statements: Sequence[cst.BaseStatement]
@@ -392,6 +583,25 @@ class _Reader:
                 and all(a.keyword is None and not a.star for a in call.args)
             )
         return False
+
+    def _is_reuse_guard(self, statement: cst.BaseStatement) -> bool:
+        """``if fullname in sys.modules: mod = sys.modules[fullname]`` / ``else: ...``."""
+        if not isinstance(statement, cst.If) or not isinstance(statement.orelse, cst.Else):
+            return False
+        test = statement.test
+        assign = _single(_single_line(statement.body), cst.Assign)
+        return (
+            isinstance(statement.orelse.body, cst.IndentedBlock)
+            and isinstance(test, cst.Comparison)
+            and _is_name(test.left, self.name)
+            and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, cst.In)
+            and self.rule.refers_to(test.comparisons[0].comparator, SYS_MODULES)
+            and assign is not None
+            and len(assign.targets) == 1
+            and isinstance(assign.targets[0].target, cst.Name)
+            and self._is_entry(assign.value)
+        )
 
     def _is_guard(self, statement: cst.BaseStatement) -> bool:
         """``if fullname in sys.modules: return sys.modules[fullname]`` or the try form."""
@@ -805,6 +1015,14 @@ def _smalls(suite: cst.BaseSuite) -> list[cst.BaseSmallStatement]:
             return []
         smalls.extend(line.body)
     return smalls
+
+
+def _lines(suite: cst.BaseSuite) -> list[cst.BaseStatement]:
+    """A suite's statements, a one-line suite's small statements each as its own line."""
+    if isinstance(suite, cst.SimpleStatementSuite):
+        return [cst.SimpleStatementLine([small]) for small in suite.body]
+    assert isinstance(suite, cst.IndentedBlock)
+    return list(suite.body)
 
 
 def _single_line(suite: cst.BaseSuite | None) -> cst.BaseStatement | None:

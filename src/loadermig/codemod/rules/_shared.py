@@ -72,8 +72,9 @@ class LineMap:
     """
 
     def __init__(self, original: str, current: str) -> None:
-        before = _NEWLINE.split(original)
-        after = _NEWLINE.split(current)
+        # Compared without indentation: a block the rewrite moved in or out keeps its lines.
+        before = [line.strip() for line in _NEWLINE.split(original)]
+        after = [line.strip() for line in _NEWLINE.split(current)]
         self._to_original: list[int] = []
         matcher = SequenceMatcher(None, before, after, autojunk=False)
         for tag, a1, a2, b1, b2 in matcher.get_opcodes():

@@ -32,6 +32,7 @@ from ._decorators import (
     CLASS_DETAILS,
     SET_LOADER,
     SET_PACKAGE,
+    ClassFacts,
     ExecModuleConversion,
     LoaderClasses,
     decorator_names,
@@ -86,6 +87,20 @@ _CALLERS = {
         "delete it."
     ),
 }
+_HANDED_OFF = (
+    "load_module() stays as it is, for the import system and for every caller, and the "
+    "class gets an exec_module() that runs it as the import system's load_module() fallback "
+    "(gone in Python 3.15) did, plus create_module() returning None where it has none. The "
+    "fallback called load_module() with no sys.modules entry for the name, so exec_module() "
+    "first takes out the module the import system registered for it; then load_module() runs, "
+    "and what Python 3.4-3.11's fallback filled in on sys.modules[fullname] (__loader__, "
+    "__package__, __spec__, each only where missing or None) is filled in the same way. The "
+    "import gets whatever sys.modules[fullname] then holds, as it did. Two things differ: "
+    "importlib.reload() also runs load_module() without the entry (a reload guard no longer "
+    "returns the module unchanged), and when loading fails the import system removes an "
+    "entry load_module() left behind, which the fallback kept. The body did not fit the "
+    "shapes whose code moves into exec_module() itself (see the rule's documentation)."
+)
 _CONVERTED = (
     "load_module(self, fullname) became exec_module(self, module), plus create_module() "
     "returning None where the class has none: the import system creates, registers and on "
@@ -109,6 +124,8 @@ class _Plan:
     decorators: list[cst.Decorator]
     #: The line that uses ``load_module`` (0: none), for which a ``load_module`` stays.
     used_on: int
+    #: Hand-off: the local that holds ``sys.modules[fullname]`` for the fill-ins.
+    loaded: str = ""
 
 
 class LoadModuleRule(ExecModuleConversion):
@@ -131,6 +148,7 @@ class LoadModuleRule(ExecModuleConversion):
             for shape, reload in _RELOAD.items()
             for base, callers in _CALLERS.items()
         },
+        "converted-handoff": _HANDED_OFF,
         **SHAPE_DETAILS,
         **CLASS_DETAILS,
         "decorated": (
@@ -169,6 +187,18 @@ class LoadModuleRule(ExecModuleConversion):
             "getattr, hasattr and AttributeError, and one of these names is rebound where "
             "the method is, so the added code would call something else. Rename that binding "
             "and rerun, or convert by hand."
+        ),
+        "handoff-decorated": (
+            "load_module() would stay for an added exec_module() to run, but it carries "
+            "@set_loader or @set_package, removed from importlib.util in Python 3.12. "
+            "Remove the decorator (the import system sets __loader__ and __package__), then "
+            "rerun."
+        ),
+        "rebound-sys": (
+            "The converted exec_module() takes the import system's module out of sys.modules "
+            "before the body runs, as under the fallback, and reads sys.modules[fullname] "
+            "afterwards: it needs the name sys, which this file binds to something else. "
+            "Rename that binding and rerun."
         ),
         "rebound-module": (
             "Code in this file calls load_module(), so a load_module() built on exec_module() "
@@ -234,7 +264,7 @@ class LoadModuleRule(ExecModuleConversion):
         dropped = [d for d, api in zip(node.decorators, apis) if api is not None]
         if owner is None or self._others_domain(owner, dropped):
             return  # LM002-LM005 report on these
-        if _built_on_exec_module(node, owner):
+        if _built_on_exec_module(node, owner) or _run_by_exec_module(node, owner):
             return  # kept for old callers by an earlier run, or written so by hand
         try:
             plan = self._plan(node, dropped)
@@ -247,6 +277,8 @@ class LoadModuleRule(ExecModuleConversion):
         self._plans[node] = plan
         if plan.add_create_module:
             self._create_module_before[node] = plan.self_name
+        if plan.shape.handoff:
+            return  # load_module stays; leave_ClassDef adds an exec_module running it
         self._bare_returns |= plan.shape.bare_returns
         self._removed_lines |= plan.shape.removed_lines
         top = {id(_single_return(s)) for s in plan.shape.flat}
@@ -339,6 +371,8 @@ class LoadModuleRule(ExecModuleConversion):
                 )
             self._check_bound_to_modules(node, ("sys", "importlib"))
         shape = read_shape(self, node, self_name, name)
+        if shape.handoff:
+            return self._handoff_plan(node, shape, self_name, name, facts, dropped, used_on)
         if facts.mentions_path and not facts.has_is_package and not _sets_package(shape):
             raise NotConvertible(
                 "load_module() sets __path__ but the class has no is_package()", "package"
@@ -359,6 +393,57 @@ class LoadModuleRule(ExecModuleConversion):
             used_on,
         )
 
+    def _handoff_plan(
+        self,
+        node: cst.FunctionDef,
+        shape: Shape,
+        self_name: str,
+        name: str,
+        facts: ClassFacts,
+        dropped: list[cst.Decorator],
+        used_on: int,
+    ) -> _Plan:
+        """The plan for a ``load_module`` that stays, run by an added ``exec_module``."""
+        if dropped:
+            raise NotConvertible(
+                f"load_module() would stay, with its @{_decorator_api(self, dropped[0])}",
+                "handoff-decorated",
+            )
+        self._check_bound_to_modules(
+            node,
+            ("sys",),
+            NotConvertible("exec_module() needs sys, bound otherwise here", "rebound-sys"),
+        )
+        self._check_builtins(node, ("getattr", "hasattr", "AttributeError"))
+        taken = {self_name, name}
+        plan = _Plan(
+            shape,
+            self_name,
+            name,
+            "module_" if "module" in taken else "module",
+            not facts.has_create_module,
+            facts.loader_base,
+            dropped,
+            used_on,
+        )
+        plan.loaded = "loaded_" if "loaded" in taken else "loaded"
+        return plan
+
+    def _exec_module_running_load_module(self, plan: _Plan) -> list[str]:
+        """``exec_module`` (4-space indents) running the ``load_module`` that stays."""
+        me, param, name, loaded = plan.self_name, plan.module_param, plan.name, plan.loaded
+        return [
+            f"def exec_module({me}, {param}):",
+            '    """Run load_module() as the import system\'s load_module() fallback did."""',
+            f"    {name} = {param}.__name__",
+            "    # The fallback called load_module() with no sys.modules entry for the module:",
+            f"    if sys.modules.get({name}) is {param}:",
+            f"        del sys.modules[{name}]",
+            f"    {me}.load_module({name})",
+            f"    {loaded} = sys.modules[{name}]",
+            *("    " + line for line in fallback_fill_ins(loaded, param)),
+        ]
+
     def _line(self, node: cst.CSTNode) -> int:
         return self._classes.line(node)
 
@@ -371,7 +456,9 @@ class LoadModuleRule(ExecModuleConversion):
                     f"the fill-ins it needs use {name}, which is rebound here", "rebound-builtin"
                 )
 
-    def _check_bound_to_modules(self, node: cst.FunctionDef, names: Sequence[str]) -> None:
+    def _check_bound_to_modules(
+        self, node: cst.FunctionDef, names: Sequence[str], refusal: NotConvertible | None = None
+    ) -> None:
         """The code added uses these modules: their names must not mean anything else."""
         scope = self.get_metadata(ScopeProvider, node, None)
         for name in names:
@@ -380,7 +467,7 @@ class LoadModuleRule(ExecModuleConversion):
                 and {q.name for q in a.get_qualified_names_for(name)} <= {name}
                 for a in scope[name]
             ):
-                raise NotConvertible(
+                raise refusal or NotConvertible(
                     f"the load_module() kept for callers needs {name}, bound otherwise here",
                     "rebound-module",
                 )
@@ -399,6 +486,9 @@ class LoadModuleRule(ExecModuleConversion):
 
     def _done_message(self, plan: _Plan) -> str:
         shape = plan.shape
+        if shape.handoff:
+            create = " and create_module()" if plan.add_create_module else ""
+            return f"exec_module(){create} added, running load_module() as the fallback did"
         head = "aliasing load_module()" if shape.alias and shape.fill_ins else "load_module()"
         extra = ""
         if plan.decorators:
@@ -417,7 +507,9 @@ class LoadModuleRule(ExecModuleConversion):
 
     def _done_reason(self, plan: _Plan) -> str:
         shape = plan.shape
-        if shape.alias:
+        if shape.handoff:
+            return "converted-handoff"
+        elif shape.alias:
             kind = "alias" if shape.fill_ins else "raises"
         else:
             kind = "guard" if shape.guard else "reuse" if shape.setdefault else "new"
@@ -485,6 +577,8 @@ class LoadModuleRule(ExecModuleConversion):
             ),
             None,
         )
+        if plan is not None and plan.shape.handoff:
+            return self._with_exec_module_running_load_module(updated, plan)
         if plan is None or not plan.used_on or not isinstance(updated.body, cst.IndentedBlock):
             return updated
         statements = list(updated.body.body)
@@ -512,12 +606,32 @@ class LoadModuleRule(ExecModuleConversion):
         statements.insert(at + 1, shim)
         return updated.with_changes(body=updated.body.with_changes(body=statements))
 
+    def _with_exec_module_running_load_module(
+        self, updated: cst.ClassDef, plan: _Plan
+    ) -> cst.ClassDef:
+        """``exec_module`` right before the ``load_module`` kept for callers, running it."""
+        assert isinstance(updated.body, cst.IndentedBlock)
+        statements = list(updated.body.body)
+        at = next(
+            i
+            for i, s in enumerate(statements)
+            if isinstance(s, cst.FunctionDef) and s.name.value == "load_module"
+        )
+        legacy = statements[at]
+        assert isinstance(legacy, cst.FunctionDef)
+        indent = legacy.body.indent if isinstance(legacy.body, cst.IndentedBlock) else None
+        self.add_needed_import("sys")
+        method = parse_method(self._module, self._exec_module_running_load_module(plan), indent)
+        method = method.with_changes(leading_lines=[cst.EmptyLine(indent=False)] if at else [])
+        statements.insert(at, method)
+        return updated.with_changes(body=updated.body.with_changes(body=statements))
+
     def leave_FunctionDef(
         self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
     ) -> cst.FunctionDef:
         """``load_module`` becomes ``exec_module`` without what the import system does."""
         plan = self._plans.get(original_node)
-        if plan is None:
+        if plan is None or plan.shape.handoff:
             return updated_node
         body = updated_node.body
         assert isinstance(body, cst.IndentedBlock)
@@ -684,6 +798,26 @@ def _single_return(statement: cst.CSTNode | None) -> cst.Return | None:
 
 def _decorator_api(rule: LoadModuleRule, decorator: cst.Decorator) -> str:
     return removed_decorator(decorator_names(rule, decorator)) or "?"
+
+
+def _run_by_exec_module(method: cst.FunctionDef, owner: cst.ClassDef) -> bool:
+    """Whether the class's ``exec_module`` calls ``self.load_module`` (a hand-off)."""
+    for statement in body_statements(owner):
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == "exec_module":
+            params = statement.params.params
+            if params and any(
+                isinstance(n, cst.Call)
+                and isinstance(n.func, cst.Attribute)
+                and n.func.attr.value == "load_module"
+                and _is_self(n.func.value, params[0].name.value)
+                for n in walk(statement.body, nested=False)
+            ):
+                return True
+    return False
+
+
+def _is_self(node: cst.BaseExpression, self_name: str) -> bool:
+    return isinstance(node, cst.Name) and node.value == self_name
 
 
 def _built_on_exec_module(method: cst.FunctionDef, owner: cst.ClassDef) -> bool:
