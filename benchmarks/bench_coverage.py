@@ -7,7 +7,8 @@ changes). A class still legacy afterwards is *left*, with the reason the rewrite
 first kept (``[manual]``) finding inside the class, the rule's own preferred. Every rewritten
 file must still compile and a second rewrite must change nothing.
 
-``--readme README.md`` writes the tables between the ``bench_coverage`` markers.
+``--readme README.md`` writes the tables between the ``bench_coverage`` markers
+(``--section NAME``: between the ``bench_coverage:NAME`` ones, for another corpus's tables).
 """
 
 from __future__ import annotations
@@ -248,10 +249,18 @@ def problems(results: Iterable[FileResult]) -> list[str]:
     return found
 
 
-def write_readme(readme: Path, text: str) -> None:
-    """Replace what is between the bench_coverage markers."""
+def markers(section: str | None = None) -> tuple[str, str]:
+    """The README markers of a section's tables (``None``: the development corpus's)."""
+    if section is None:
+        return START, END
+    return f"<!-- bench_coverage:{section}:start -->", f"<!-- bench_coverage:{section}:end -->"
+
+
+def write_readme(readme: Path, text: str, section: str | None = None) -> None:
+    """Replace what is between the bench_coverage markers (of ``section``)."""
+    first, last = markers(section)
     content = readme.read_text(encoding="utf-8")
-    start, end = content.index(START) + len(START), content.index(END)
+    start, end = content.index(first) + len(first), content.index(last)
     readme.write_text(content[:start] + "\n" + text + content[end:], encoding="utf-8")
 
 
@@ -260,6 +269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="a directory of .py files")
     parser.add_argument("--readme", type=Path, help="write the tables into this README")
+    parser.add_argument(
+        "--section", help="with --readme: between the bench_coverage:SECTION markers"
+    )
     parser.add_argument("--jobs", "-j", type=int, default=2, help="processes (default 2)")
     parser.add_argument("--details", action="store_true", help="list every class left")
     args = parser.parse_args(argv)
@@ -285,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for problem in found:
         print(problem, file=sys.stderr)
     if args.readme:
-        write_readme(args.readme, text)
+        write_readme(args.readme, text, args.section)
     return 1 if found else 0
 
 

@@ -1,5 +1,7 @@
 """The real-world corpus (``tests/data/realworld``): its manifest, the safety of rewriting it,
-the legacy-class counts the coverage benchmark reports, and executed checks of its hooks.
+the legacy-class counts the coverage benchmark reports, and executed checks of its hooks. Of
+the held-out corpus (``tests/data/heldout``), which no rule is developed against, only the
+manifest is checked here: the benchmark measures it.
 
 The counts come from ``benchmarks/bench_coverage.py`` itself (``measure_file``), so what the
 README's coverage table says is what these tests see.
@@ -23,6 +25,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,6 +36,9 @@ import bench_coverage  # noqa: E402
 from legacy_classes import legacy_classes_of_source  # noqa: E402
 
 CORPUS = bench_coverage.CORPUS
+HELDOUT = ROOT / "tests" / "data" / "heldout"
+#: Every corpus and what issue #11 asks of it: at least so many files from so many projects.
+CORPORA = {CORPUS: (40, 20), HELDOUT: (20, 12)}
 MANIFEST = json.loads((CORPUS / bench_coverage.MANIFEST).read_text(encoding="utf-8"))
 PROBE = Path(__file__).with_name("realworld_probe.py")
 FIELDS = {
@@ -60,35 +66,57 @@ def measured(relative: str, again: bool = True) -> bench_coverage.FileResult:
     )
 
 
-def test_manifest_describes_every_file_exactly() -> None:
+def _manifest(corpus: Path) -> dict[str, dict[str, Any]]:
+    entries: dict[str, dict[str, Any]] = json.loads(
+        (corpus / bench_coverage.MANIFEST).read_text(encoding="utf-8")
+    )
+    return entries
+
+
+each_corpus = pytest.mark.parametrize("corpus", CORPORA, ids=lambda corpus: corpus.name)
+
+
+@each_corpus
+def test_manifest_describes_every_file_exactly(corpus: Path) -> None:
+    manifest = _manifest(corpus)
     on_disk = {
-        path.relative_to(CORPUS).as_posix()
-        for path in CORPUS.rglob("*")
-        if path.is_file() and path.parent != CORPUS and path.parts[-2] != "LICENSES"
+        path.relative_to(corpus).as_posix()
+        for path in corpus.rglob("*")
+        if path.is_file() and path.parent != corpus and path.parts[-2] != "LICENSES"
     }
-    assert on_disk == set(MANIFEST)
-    for relative, entry in MANIFEST.items():
+    assert on_disk == set(manifest)
+    for relative, entry in manifest.items():
         assert set(entry) == FIELDS, relative
-        data = (CORPUS / relative).read_bytes()
+        data = (corpus / relative).read_bytes()
         assert hashlib.sha256(data).hexdigest() == entry["sha256"], relative
         sdist_name = entry["sdist"].rsplit("-", 1)[0]  # the sdist's spelling of the project
         assert relative == f"{sdist_name}-{entry['version']}/{entry['path']}", relative
         assert set(entry["license"].split(" AND ")) <= PERMISSIVE, relative
         assert entry["license_files"], relative
         for license_file in entry["license_files"]:
-            assert (CORPUS / license_file).stat().st_size > 0, license_file
+            assert (corpus / license_file).stat().st_size > 0, license_file
         assert entry["category"] in bench_coverage.CATEGORIES, relative
         assert entry["note"], relative
 
 
-def test_every_licence_text_is_used() -> None:
-    used = {name for entry in MANIFEST.values() for name in entry["license_files"]}
-    assert {f"LICENSES/{p.name}" for p in (CORPUS / "LICENSES").iterdir()} == used
+@each_corpus
+def test_every_licence_text_is_used(corpus: Path) -> None:
+    used = {name for entry in _manifest(corpus).values() for name in entry["license_files"]}
+    assert {f"LICENSES/{p.name}" for p in (corpus / "LICENSES").iterdir()} == used
 
 
-def test_corpus_is_as_large_as_issue_11_asks() -> None:
-    assert len(MANIFEST) >= 40
-    assert len({entry["project"] for entry in MANIFEST.values()}) >= 20
+@each_corpus
+def test_corpus_is_as_large_as_issue_11_asks(corpus: Path) -> None:
+    files, projects = CORPORA[corpus]
+    manifest = _manifest(corpus)
+    assert len(manifest) >= files
+    assert len({entry["project"] for entry in manifest.values()}) >= projects
+
+
+def test_heldout_corpus_shares_no_project_and_no_file_with_the_development_corpus() -> None:
+    development, heldout = _manifest(CORPUS).values(), _manifest(HELDOUT).values()
+    assert not {e["project"].lower() for e in development} & {e["project"].lower() for e in heldout}
+    assert not {e["sha256"] for e in development} & {e["sha256"] for e in heldout}
 
 
 @pytest.mark.corpus
@@ -168,6 +196,24 @@ def test_benchmark_writes_its_tables_into_the_readme(tmp_path: Path) -> None:
     assert "| hook | 2 | 1 |" in text  # VendorAlias; the modern finder is not legacy
     assert "| LM006: meta path find_module | 1 |" in text
     assert "| LM008: load_module | 1 |" in text
+
+
+def test_benchmark_writes_another_corpus_into_its_own_section(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "a").mkdir(parents=True)
+    (corpus / "a" / "finder.py").write_text(
+        "class F:\n    def find_module(self, name, path=None):\n        return None\n"
+    )
+    readme = tmp_path / "README.md"
+    start, end = bench_coverage.markers("heldout")
+    development = f"{bench_coverage.START}\nkept\n{bench_coverage.END}\n"
+    readme.write_text(f"# x\n{development}{start}\nold\n{end}\nrest\n")
+    arguments = ["--corpus", str(corpus), "--readme", str(readme), "--section", "heldout"]
+    assert bench_coverage.main([*arguments, "-j", "1"]) == 0
+    text = readme.read_text()
+    assert text.startswith(f"# x\n{development}{start}\n")
+    assert text.endswith(f"{end}\nrest\n") and "old" not in text
+    assert "| LM006: meta path find_module | 1 | 1 (100%) | 0 |" in text
 
 
 # Executed checks ---------------------------------------------------------------------------

@@ -1,3 +1,3 @@
-"""Test data is never collected: the real-world corpus has test modules of other projects."""
+"""Test data is never collected: the real-world corpora have test modules of other projects."""
 
 collect_ignore_glob = ["*"]
