@@ -685,7 +685,7 @@ class LoadModuleRule(ExecModuleConversion):
             name=updated_node.name.with_changes(value="exec_module"),
             params=params.with_changes(params=[params.params[0], module]),
             returns=returns,
-            body=body.with_changes(body=kept),
+            body=without_signature_comment(body.with_changes(body=kept)),
         )
 
 
@@ -798,6 +798,34 @@ def _single_return(statement: cst.CSTNode | None) -> cst.Return | None:
 
 def _decorator_api(rule: LoadModuleRule, decorator: cst.Decorator) -> str:
     return removed_decorator(decorator_names(rule, decorator)) or "?"
+
+
+_SIGNATURE_COMMENT = re.compile(r"#\s*type:\s*\(")
+
+
+def without_signature_comment(body: cst.IndentedBlock) -> cst.IndentedBlock:
+    """``body`` without a PEP 484 signature type comment (``# type: (str) -> ModuleType``) on
+    the ``def`` line or the line after it: it described ``load_module(fullname)``, and above
+    a statement added first it would no longer parse as one."""
+    header = body.header
+    if header.comment is not None and _SIGNATURE_COMMENT.match(header.comment.value):
+        body = body.with_changes(
+            header=header.with_changes(whitespace=cst.SimpleWhitespace(""), comment=None)
+        )
+    for at, statement in enumerate(body.body):
+        lines = list(getattr(statement, "leading_lines", ()))
+        kept = [
+            line
+            for line in lines
+            if line.comment is None or not _SIGNATURE_COMMENT.match(line.comment.value)
+        ]
+        if len(kept) != len(lines):
+            statements = list(body.body)
+            statements[at] = statement.with_changes(leading_lines=kept)
+            return body.with_changes(body=statements)
+        if at >= 1:  # the comment could only be before the first statement or the added one
+            break
+    return body
 
 
 def _run_by_exec_module(method: cst.FunctionDef, owner: cst.ClassDef) -> bool:
