@@ -12,7 +12,11 @@ the aliased module's own ``__spec__`` alone (``importlib.reload`` of it keeps wo
 
 In ``exec_module`` the name is read once, before anything runs, as ``fullname =
 module.__name__``: the import system sets ``__name__`` to the spec's name both for an import
-and for ``importlib.reload``. Everything else is refused with a finding.
+and for ``importlib.reload``.
+
+Any other body is handed off (:mod:`._load_module`): ``load_module`` stays untouched and an
+added ``exec_module`` runs it as the fallback did. What cannot be handed off either is
+refused with a finding.
 """
 
 from __future__ import annotations
