@@ -368,14 +368,9 @@ class _Reader:
 
     def _only_removes_entry(self, statement: cst.If) -> bool:
         """``if fullname in sys.modules: del sys.modules[fullname]`` (or ``pop``)."""
-        test = statement.test
         return (
             statement.orelse is None
-            and isinstance(test, cst.Comparison)
-            and _is_name(test.left, self.name)
-            and len(test.comparisons) == 1
-            and isinstance(test.comparisons[0].operator, cst.In)
-            and self.rule.refers_to(test.comparisons[0].comparator, SYS_MODULES)
+            and self._is_membership_test(statement.test)
             and all(self._removes_entry_line(s) for s in _lines(statement.body))
         )
 
@@ -584,19 +579,24 @@ class _Reader:
             )
         return False
 
-    def _is_reuse_guard(self, statement: cst.BaseStatement) -> bool:
-        """``if fullname in sys.modules: mod = sys.modules[fullname]`` / ``else: ...``."""
-        if not isinstance(statement, cst.If) or not isinstance(statement.orelse, cst.Else):
-            return False
-        test = statement.test
-        assign = _single(_single_line(statement.body), cst.Assign)
+    def _is_membership_test(self, test: cst.BaseExpression) -> bool:
+        """``fullname in sys.modules``."""
         return (
-            isinstance(statement.orelse.body, cst.IndentedBlock)
-            and isinstance(test, cst.Comparison)
+            isinstance(test, cst.Comparison)
             and _is_name(test.left, self.name)
             and len(test.comparisons) == 1
             and isinstance(test.comparisons[0].operator, cst.In)
             and self.rule.refers_to(test.comparisons[0].comparator, SYS_MODULES)
+        )
+
+    def _is_reuse_guard(self, statement: cst.BaseStatement) -> bool:
+        """``if fullname in sys.modules: mod = sys.modules[fullname]`` / ``else: ...``."""
+        if not isinstance(statement, cst.If) or not isinstance(statement.orelse, cst.Else):
+            return False
+        assign = _single(_single_line(statement.body), cst.Assign)
+        return (
+            isinstance(statement.orelse.body, cst.IndentedBlock)
+            and self._is_membership_test(statement.test)
             and assign is not None
             and len(assign.targets) == 1
             and isinstance(assign.targets[0].target, cst.Name)
@@ -612,13 +612,7 @@ class _Reader:
             test = statement.test
             returned = _only_return(statement.body)
             return (
-                isinstance(test, cst.Comparison)
-                and _is_name(test.left, self.name)
-                and len(test.comparisons) == 1
-                and isinstance(test.comparisons[0].operator, cst.In)
-                and self.rule.refers_to(test.comparisons[0].comparator, SYS_MODULES)
-                and returned is not None
-                and self._is_entry(returned)
+                self._is_membership_test(test) and returned is not None and self._is_entry(returned)
             )
         if isinstance(statement, cst.Try) and len(statement.handlers) == 1:
             handler = statement.handlers[0]
@@ -671,14 +665,7 @@ class _Reader:
         """``if fullname in sys.modules: m = sys.modules[fullname] / else: m = <new>``."""
         if not isinstance(statement, cst.If) or not isinstance(statement.orelse, cst.Else):
             return None
-        test = statement.test
-        if not (
-            isinstance(test, cst.Comparison)
-            and _is_name(test.left, self.name)
-            and len(test.comparisons) == 1
-            and isinstance(test.comparisons[0].operator, cst.In)
-            and self.rule.refers_to(test.comparisons[0].comparator, SYS_MODULES)
-        ):
+        if not self._is_membership_test(statement.test):
             return None
         then = _single(_single_line(statement.body), cst.Assign)
         other = _single(_single_line(statement.orelse.body), cst.Assign)

@@ -586,14 +586,7 @@ class LoadModuleRule(ExecModuleConversion):
         if plan is None or not plan.used_on or not isinstance(updated.body, cst.IndentedBlock):
             return updated
         statements = list(updated.body.body)
-        at = max(
-            i
-            for i, s in enumerate(statements)
-            if isinstance(s, cst.FunctionDef) and s.name.value == "exec_module"
-        )
-        converted = statements[at]
-        assert isinstance(converted, cst.FunctionDef)
-        indent = converted.body.indent if isinstance(converted.body, cst.IndentedBlock) else None
+        at, indent = _last_method(statements, "exec_module")
         shim = parse_method(
             self._module,
             load_module_on_exec_module(
@@ -616,14 +609,7 @@ class LoadModuleRule(ExecModuleConversion):
         """``exec_module`` right before the ``load_module`` kept for callers, running it."""
         assert isinstance(updated.body, cst.IndentedBlock)
         statements = list(updated.body.body)
-        at = next(
-            i
-            for i, s in enumerate(statements)
-            if isinstance(s, cst.FunctionDef) and s.name.value == "load_module"
-        )
-        legacy = statements[at]
-        assert isinstance(legacy, cst.FunctionDef)
-        indent = legacy.body.indent if isinstance(legacy.body, cst.IndentedBlock) else None
+        at, indent = _last_method(statements, "load_module")
         self.add_needed_import("sys")
         method = parse_method(self._module, self._exec_module_running_load_module(plan), indent)
         method = method.with_changes(leading_lines=[cst.EmptyLine(indent=False)] if at else [])
@@ -802,6 +788,18 @@ def _single_return(statement: cst.CSTNode | None) -> cst.Return | None:
 
 def _decorator_api(rule: LoadModuleRule, decorator: cst.Decorator) -> str:
     return removed_decorator(decorator_names(rule, decorator)) or "?"
+
+
+def _last_method(statements: Sequence[cst.BaseStatement], name: str) -> tuple[int, str | None]:
+    """Where the class body's last method ``name`` is, and the indent of its body."""
+    at = max(
+        i
+        for i, s in enumerate(statements)
+        if isinstance(s, cst.FunctionDef) and s.name.value == name
+    )
+    method = statements[at]
+    assert isinstance(method, cst.FunctionDef)
+    return at, method.body.indent if isinstance(method.body, cst.IndentedBlock) else None
 
 
 _SIGNATURE_COMMENT = re.compile(r"#\s*type:\s*\(")
