@@ -361,12 +361,13 @@ def test_a_kept_load_module_is_not_reported_again() -> None:
 # -- real aliasing and redirecting hooks, executed ------------------------------------------
 #
 # Each fixture (``fixtures/codemod/LM008/<case>.py``, cut from six 1.10, bottle 0.12, flask 0.12,
-# future and IPython) defines ``install(root)``, which sets the hook up as its project does and
-# returns the finder, and ``NAMES``, the modules to import through it. The legacy file runs
-# under the interpreter's own ``load_module`` fallback where there is one (3.9-3.11), else
-# under ``loadermig.shim.wrap_legacy_finder`` (3.11's semantics); the rewritten file runs bare,
-# with ``ImportWarning`` and ``DeprecationWarning`` as errors. Both must leave the same modules
-# in ``sys.modules`` with the same attributes, before and after ``importlib.reload``.
+# future, IPython and pywin32-ctypes) defines ``install(root)``, which sets the hook up as its
+# project does and returns the finder, and ``NAMES``, the modules to import through it. The
+# legacy file runs under the interpreter's own ``load_module`` fallback where there is one
+# (3.9-3.11), else under ``loadermig.shim.wrap_legacy_finder`` (3.11's semantics); the
+# rewritten file runs bare, with ``ImportWarning`` and ``DeprecationWarning`` as errors. Both
+# must leave the same modules in ``sys.modules`` with the same attributes, before and after
+# ``importlib.reload``.
 
 TREES: dict[str, dict[str, str]] = {
     "six_1_10.py": {},
@@ -380,6 +381,12 @@ TREES: dict[str, dict[str, str]] = {
         "lm8flaskext/beta.py": "BETA = 2\n",
     },
     "future_rename.py": {"lm8ConfigParser.py": "SECTIONS = []\n"},
+    "base_bound_in_except.py": {
+        "lm8ctypes/__init__.py": "",
+        "lm8ctypes/core/__init__.py": "",
+        "lm8ctypes/backend/__init__.py": "",
+        "lm8ctypes/backend/alpha.py": "ALPHA = 1\n",
+    },
     "ipython_shim.py": {
         "lm8mirror/__init__.py": "",
         "lm8mirror/alpha.py": "ALPHA = 1\n",
@@ -388,7 +395,7 @@ TREES: dict[str, dict[str, str]] = {
     },
 }
 PREFIXES = ("lm8six", "lm8bottle", "lm8flask", "lm8ConfigParser", "lm8configparser", "lm8shim")
-PREFIXES += ("lm8mirror",)
+PREFIXES += ("lm8mirror", "lm8ctypes")
 
 
 def describe_import(module: Any, root: Path) -> dict[str, Any]:

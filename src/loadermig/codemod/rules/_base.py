@@ -220,9 +220,62 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
         found = self.get_metadata(QualifiedNameProvider, node, set())
         return {name.name for name in found}
 
+    def base_names(self, node: cst.BaseExpression) -> set[str]:
+        """:meth:`qualified_names` of a class base, where a module-level name bound to
+        another name (``except ImportError: Loader = object``) also stands for that name's
+        qualified names; empty when one of those is unknown."""
+        names = self.qualified_names(node)
+        if not isinstance(node, cst.Name) or node.value not in names:
+            return names
+        wrapper = self.context.wrapper
+        values = _module_aliases(wrapper.module).get(node.value) if wrapper else None
+        if not values:
+            return names
+        resolved = [self.qualified_names(value) for value in values]
+        if not all(resolved):
+            return set()
+        return (names - {node.value}).union(*resolved)
+
     def refers_to(self, node: cst.CSTNode, *names: str) -> bool:
         """Whether ``node`` refers to one of the fully qualified ``names``."""
         return not self.qualified_names(node).isdisjoint(names)
+
+
+_ALIASES: dict[int, tuple[cst.Module, dict[str, list[cst.BaseExpression]]]] = {}
+
+
+def _module_aliases(module: cst.Module) -> dict[str, list[cst.BaseExpression]]:
+    """Names the module's top level binds (also under ``try``/``if``) only by ``name = other``
+    assignments and imports, with those values; a name also bound by a ``def`` or ``class``
+    is left out."""
+    cached = _ALIASES.get(id(module))
+    if cached is not None and cached[0] is module:
+        return cached[1]
+    values: dict[str, list[cst.BaseExpression]] = {}
+    defined: set[str] = set()
+    pending: list[cst.CSTNode] = list(module.body)
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            defined.add(statement.name.value)
+        elif isinstance(statement, (cst.Try, cst.If, cst.Else, cst.ExceptHandler, cst.Finally)):
+            pending.extend(
+                child for child in statement.children if not isinstance(child, cst.BaseExpression)
+            )
+        elif isinstance(statement, cst.IndentedBlock):
+            pending.extend(statement.body)
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and isinstance(
+                    small.value, (cst.Name, cst.Attribute)
+                ):
+                    for target in small.targets:
+                        if isinstance(target.target, cst.Name):
+                            values.setdefault(target.target.value, []).append(small.value)
+    aliases = {name: found for name, found in values.items() if name not in defined}
+    _ALIASES.clear()  # one module at a time: the rules of one file ask about one tree
+    _ALIASES[id(module)] = (module, aliases)
+    return aliases
 
 
 def fitted(message: str, shorter: str, *, after: str = "") -> str:

@@ -341,7 +341,7 @@ class LoaderClasses:
     def _inherit_base(self, base: cst.Arg, facts: ClassFacts, seen: set[int]) -> None:
         if base.keyword is not None:
             return  # metaclass=...
-        names = self._rule.qualified_names(base.value) if not base.star else set()
+        names = self._rule.base_names(base.value) if not base.star else set()
         if names and names <= PLAIN_BASES:
             if names & LOADER_BASES:
                 facts.loader_base = facts.has_create_module = True

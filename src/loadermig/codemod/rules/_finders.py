@@ -309,7 +309,7 @@ class FinderRule(Rule):
             )
         for base in view.node.bases:
             code = self.module_node.code_for_node(base.value).strip()
-            names = self.qualified_names(base.value) if not base.star else set()
+            names = self.base_names(base.value) if not base.star else set()
             if names and names <= self.neutral_bases(view):
                 continue
             local = [v for n in sorted(names) for v in self._views.get(n, [])]
