@@ -13,7 +13,7 @@ of LM002-LM005 and LM008 inside a class moved this way give way to this rule's f
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import ClassVar
 
 import libcst as cst
@@ -121,6 +121,13 @@ class ShimFallbackRule(Rule):
             "giving the class an exec_module() of its own could change which code loads the "
             "module. Port it by hand, or wrap its instances with loadermig.shim.wrap_legacy "
             "where they are handed to the import system."
+        ),
+        "calls-base": (
+            "The class calls an inherited load_module() (super().load_module() or a base "
+            "class's). importlib.abc.Loader's, like every load_module() built on the PEP 451 "
+            "protocol, calls exec_module(): once the class has one that runs load_module(), "
+            "the two would call each other without end where the fallback raised ImportError. "
+            "Port the class by hand."
         ),
         "signature": (
             "load_module() cannot be called as load_module(fullname), so the class is not a "
@@ -388,12 +395,39 @@ class DbLoader:
                 f"{KEPT}{name} defines {hook}, which may answer for exec_module()",
                 f"{KEPT}the class defines {hook}, which may answer for exec_module()",
             ), "getattr"
+        if self._calls_inherited_load_module(node):
+            return (
+                f"{KEPT}{name} calls an inherited load_module(), which would call exec_module()",
+                "calls-base",
+            )
         load_module = body["load_module"]
         if isinstance(load_module, cst.FunctionDef) and not _takes_fullname(load_module):
             return f"{KEPT}load_module() cannot be called as load_module(fullname)", "signature"
         if self._name_taken:
             return f"{KEPT}legacy_loader is bound to something else in this module", "name-taken"
         return None
+
+    def _calls_inherited_load_module(self, node: cst.ClassDef) -> bool:
+        """Whether the class calls ``super().load_module`` or a base's ``load_module``.
+
+        ``importlib.abc.Loader.load_module`` (and other implementations built on
+        ``exec_module``) would call the added ``exec_module``, which calls ``load_module``
+        again: where the fallback raised ImportError, the import would recurse.
+        """
+        bases = {_code(arg.value) for arg in node.bases}
+        for found in _walk(node.body):
+            if not (
+                isinstance(found, cst.Call)
+                and isinstance(found.func, cst.Attribute)
+                and found.func.attr.value == "load_module"
+            ):
+                continue
+            owner = found.func.value
+            if isinstance(owner, cst.Call) and _code(owner.func) == "super":
+                return True
+            if _code(owner) in bases:
+                return True
+        return False
 
     def _inherits_exec_module(self, node: cst.ClassDef) -> bool:
         """Whether a base is an importlib loader with ``exec_module`` of its own."""
@@ -408,6 +442,17 @@ class DbLoader:
         if isinstance(ref, cst.Name):
             return ref.value in self._moved_names and ref.value not in self._blocked_names
         return isinstance(ref, cst.Attribute) and not self._try_depth
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node).strip()
+
+
+def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``node`` and everything below it."""
+    yield node
+    for child in node.children:
+        yield from _walk(child)
 
 
 def _short(qualified: str) -> str:
