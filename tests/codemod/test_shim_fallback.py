@@ -234,3 +234,68 @@ def test_config_key_and_its_validation(tmp_path: Path) -> None:
 def test_bad_option_value_is_a_usage_error(tmp_path: Path) -> None:
     result = _cli(tmp_path, "rewrite", "--dry-run", "--fallback", "stdlib", "hook.py")
     assert result.exit_code == 2 and "--fallback" in result.output
+
+
+# --- the real-world corpus's executed checks, in the shim mode --------------------------------
+
+
+def _probe_with_shim(
+    python: str, case: Any, source: bytes, tmp: Path, *flags: str
+) -> dict[str, object]:
+    """``test_realworld``'s probe, with loadermig importable next to the hook (the probe runs
+    isolated, ``-I``, as an installed dependency would be)."""
+    from .test_realworld import PROBE
+
+    root = tmp / f"root{len(list(tmp.iterdir()))}"
+    for relative, text in {**case.tree, case.place: None}.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        if text is not None:
+            (root / relative).write_text(text, encoding="utf-8")
+    (root / case.place).write_bytes(source)
+    (root / "loadermig").symlink_to(ROOT / "src" / "loadermig", target_is_directory=True)
+    script = tmp / "script.py"
+    script.write_text(case.script, encoding="utf-8")
+    done = subprocess.run(
+        [python, *flags, "-I", str(PROBE), str(root), str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout)
+    return result
+
+
+def _corpus_cases() -> list[Any]:
+    from .test_realworld import CASES
+
+    return CASES
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("case", _corpus_cases(), ids=lambda case: case.file)
+def test_corpus_hook_moved_onto_the_shim_imports_the_same(case: Any, tmp_path: Path) -> None:
+    """Every exercised corpus class is fully modern after the shim mode; the moved hook
+    imports on 3.11 as the legacy one did, and the same on 3.12 and 3.13 with warnings as
+    errors."""
+    from .test_realworld import CORPUS, MANIFEST, bench_coverage
+
+    python311 = _interpreter("3.11")
+    assert python311 is not None, "needs a CPython 3.11 to run the legacy hook"
+    original = (CORPUS / case.file).read_bytes()
+    shim = bench_coverage.MODES[1]
+    result = bench_coverage.measure_file(
+        CORPUS, case.file, MANIFEST[case.file]["category"], shim, again=False
+    )
+    exercised = [c for c in result.classes if c.legacy.qualname in case.classes]
+    assert len(exercised) == len(case.classes)
+    assert all(c.converted for c in exercised), [c.reasons for c in exercised]
+    moved = result.rewritten or original
+    legacy = _probe_with_shim(python311, case, original, tmp_path)
+    assert "error" not in legacy, legacy
+    assert _probe_with_shim(python311, case, moved, tmp_path) == legacy
+    for minor in ("3.12", "3.13"):
+        python = _interpreter(minor)
+        assert python is not None, f"no CPython {minor} to run the moved hook"
+        assert _probe_with_shim(python, case, moved, tmp_path, *STRICT) == legacy, minor
