@@ -396,10 +396,10 @@ class DbLoader:
                 f"{KEPT}the class defines {hook}, which may answer for exec_module()",
             ), "getattr"
         if self._calls_inherited_load_module(node):
-            return (
+            return fitted(
                 f"{KEPT}{name} calls an inherited load_module(), which would call exec_module()",
-                "calls-base",
-            )
+                f"{KEPT}the class calls an inherited load_module(), which would call exec_module()",
+            ), "calls-base"
         load_module = body["load_module"]
         if isinstance(load_module, cst.FunctionDef) and not _takes_fullname(load_module):
             return f"{KEPT}load_module() cannot be called as load_module(fullname)", "signature"
