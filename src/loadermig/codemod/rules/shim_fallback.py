@@ -127,7 +127,8 @@ class ShimFallbackRule(Rule):
             "class's). importlib.abc.Loader's, like every load_module() built on the PEP 451 "
             "protocol, calls exec_module(): once the class has one that runs load_module(), "
             "the two would call each other without end where the fallback raised ImportError. "
-            "Port the class by hand."
+            "An inherited load_module() of another kind (pkgutil.ImpLoader's, say, removed in "
+            "3.12 with its class) cannot be told apart here. Port the class by hand."
         ),
         "signature": (
             "load_module() cannot be called as load_module(fullname), so the class is not a "
@@ -397,8 +398,8 @@ class DbLoader:
             ), "getattr"
         if self._calls_inherited_load_module(node):
             return fitted(
-                f"{KEPT}{name} calls an inherited load_module(), which would call exec_module()",
-                f"{KEPT}the class calls an inherited load_module(), which would call exec_module()",
+                f"{KEPT}{name} calls an inherited load_module()",
+                f"{KEPT}the class calls an inherited load_module()",
             ), "calls-base"
         load_module = body["load_module"]
         if isinstance(load_module, cst.FunctionDef) and not _takes_fullname(load_module):
