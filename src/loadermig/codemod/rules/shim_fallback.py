@@ -276,6 +276,15 @@ class DbLoader:
         name = self._removed_attribute(original_node)
         if name is None:
             return updated_node
+        self.report(
+            original_node,
+            fitted(
+                f"{_code(original_node)} now {COMPAT}.{name} (runtime dependency)",
+                f"{name} now {COMPAT}.{name} (runtime dependency)",
+            ),
+            fixed=True,
+            reason="compat-import",
+        )
         self.add_needed_import(COMPAT)
         return cst.parse_expression(f"{COMPAT}.{name}")
 
@@ -324,7 +333,12 @@ class DbLoader:
             self._refused.append(statement_span(original_node, self._position))
             self.report(original_node.name, problem[0], fixed=False, reason=problem[1])
             return updated_node
-        bases = [ref for ref in legacy_refs if _in_bases(original_node, ref)]
+        # (a dotted base is reported where it is rewritten, by leave_Attribute)
+        bases = [
+            ref
+            for ref in legacy_refs
+            if _in_bases(original_node, ref) and isinstance(ref, cst.Name)
+        ]
         for base in bases:
             qualified = sorted(self._legacy(base))[0]
             self.report(
