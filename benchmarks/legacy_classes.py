@@ -16,7 +16,8 @@ A legacy method counts in the class that defines it (not again in each subclass)
 counterpart counts from a base class of the same file too. Bases and decorators that come from
 ``loadermig.shim`` (``loadermig.shim.compat.PyLoader``, its ``module_for_loader``, ...) are the
 shim's modern implementations, not legacy ones, and a class under ``@loadermig.shim.legacy_loader``
-has ``create_module``/``exec_module`` (what ``rewrite --fallback shim`` makes). Only the
+has ``create_module``/``exec_module``, one under ``@loadermig.shim.legacy_finder``
+``find_spec`` (what ``rewrite --fallback shim`` makes). Only the
 standard library is used; the benchmark and the tests share these counts.
 """
 
@@ -146,6 +147,8 @@ def _own_names(node: ast.ClassDef, shim: set[str]) -> set[str]:
     own = set(_methods(node)) | _assigned(node)
     if any(_name(d) == "legacy_loader" and _from_shim(d, shim) for d in node.decorator_list):
         own |= _SHIM_METHODS
+    if any(_name(d) == "legacy_finder" and _from_shim(d, shim) for d in node.decorator_list):
+        own.add("find_spec")
     return own
 
 

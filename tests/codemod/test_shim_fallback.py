@@ -319,6 +319,12 @@ SHIM_COUNTS = {
         "class C(PyPycLoader):\n    pass\n",
         [("C", ("LM003",))],
     ),
+    "a finder under @legacy_finder": (
+        "import loadermig.shim\n"
+        "@loadermig.shim.legacy_finder\nclass F:\n"
+        "    def find_module(self, name, path=None): pass\n",
+        [],
+    ),
     "a legacy_loader of another origin does not count": (
         "def legacy_loader(cls): return cls\n"
         "@legacy_loader\nclass L:\n    def load_module(self, fullname): pass\n",
@@ -334,3 +340,36 @@ def test_benchmark_counts_shim_forms_as_modern(name: str) -> None:
     source, expected = SHIM_COUNTS[name]
     found = legacy_classes_of_source(source.encode())
     assert [(c.qualname, c.rules) for c in found or []] == expected
+
+
+FINDER_SCRIPT = """\
+import sys
+sys.path.insert(0, sys.argv[1])
+import hook
+plugins = {"a": "A = 1", "b": "from lmplug_a import A"}
+sys.meta_path.insert(0, hook.PluginImporter("lmplug_", plugins))
+import lmplug_b
+module = sys.modules["lmplug_b"]
+print(module.A, module.__package__, type(module.__loader__).__name__, hook.TRACE)
+"""
+
+
+@pytest.mark.corpus
+def test_decorated_finder_moved_onto_the_shim_finds_on_312_and_313(tmp_path: Path) -> None:
+    case = FIXTURES / "codemod_shim" / "finder_decorated.py"
+    python311 = _interpreter("3.11")
+    assert python311 is not None
+    script = tmp_path / "script.py"
+    script.write_text(FINDER_SCRIPT, encoding="utf-8")
+    results = {}
+    for side, source in (("legacy", case.read_bytes()), ("moved", rewritten(case))):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "hook.py").write_bytes(source)
+        results[side] = _run(python311, str(script), str(tmp_path / side), flags=(), cwd=tmp_path)
+    assert results["moved"] == results["legacy"]
+    assert results["legacy"].startswith("1  PluginImporter")
+    for minor in ("3.12", "3.13"):
+        python = _interpreter(minor)
+        assert python is not None, f"no CPython {minor}"
+        out = _run(python, str(script), str(tmp_path / "moved"), cwd=tmp_path)
+        assert out == results["legacy"], minor

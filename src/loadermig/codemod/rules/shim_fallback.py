@@ -38,10 +38,20 @@ REMOVED = {
 }
 _REMOVED_NAMES = {f"{module}.{name}": name for module, names in REMOVED.items() for name in names}
 _SHIM_NAMES = {f"{COMPAT}.{name}" for name in _REMOVED_NAMES.values()}
-#: The qualified names of the class decorator this rule adds.
+#: The qualified names of the class decorators this rule adds.
 LEGACY_LOADER = ("loadermig.shim.legacy_loader", "loadermig.shim.loaders.legacy_loader")
+LEGACY_FINDER = ("loadermig.shim.legacy_finder", "loadermig.shim.finders.legacy_finder")
 #: The rules whose kept findings inside a class this rule's move settles.
 SETTLED = ("LM002", "LM003", "LM004", "LM005", "LM008")
+FINDER_RULES = ("LM006", "LM007")
+#: Why LM006/LM007 keep a finder, where ``@legacy_finder`` is faithful all the same: it reads
+#: neither the method's decorators nor the class's bases or keywords from the source (it asks
+#: the class at run time), uses no name of the file, and its frame sits where the fallback's
+#: did. Their other reasons (``super()`` into importlib's defaults, which would recurse, a path
+#: hook reading ``path``, ``__getattr__``, async methods, signatures) keep the class.
+FINDER_MOVABLE = frozenset(
+    {"decorated", "binding", "class-keyword", "unknown-base", "importlib", "stack"}
+)
 #: Importlib loaders whose ``exec_module`` a subclass inherits: the import system never calls
 #: the subclass's ``load_module``, so there is nothing to move.
 _MODERN_BASES = frozenset(
@@ -74,6 +84,8 @@ class ShimFallbackRule(Rule):
     TITLE = "--fallback shim: legacy hooks the rules left run on loadermig.shim"
     TRIGGERS = (
         b"load_module",
+        b"find_module",
+        b"find_loader",
         b"PyLoader",
         b"PyPycLoader",
         b"module_for_loader",
@@ -114,6 +126,18 @@ class ShimFallbackRule(Rule):
             "The class's base was removed from importlib.abc; it is now "
             "loadermig.shim.compat's, with the documented 3.2 contract and create_module()/"
             "exec_module(), so the class needs no import-system fallback." + _TRADE
+        ),
+        "legacy-finder": (
+            "LM006/LM007 found no faithful way to add find_spec() to this finder (see their "
+            "kept finding, which this one replaces: a decorated method, a base or class "
+            "keyword that may provide find_spec, a rebound importlib, a method that reads the "
+            "call stack), so the class got @loadermig.shim.legacy_finder: at run time, unless "
+            "the class already has find_spec(), it adds one that asks the class's own "
+            "find_module()/find_loader() and builds the spec as Python 3.4-3.11's fallback "
+            "did (the loader wrapped with loadermig.shim.wrap_legacy where it is a legacy "
+            "one), from one frame that reads as the import system's, where the fallback's "
+            "was. Python 3.12+ no longer calls find_module() on sys.meta_path; now the finder "
+            "works there, and find_module() stays for callers." + _TRADE
         ),
         "getattr": (
             "The class defines __getattr__ or __getattribute__, which may answer for "
@@ -179,6 +203,7 @@ class DbLoader:
         self._moved_names: set[str] = set()
         self._blocked_names: set[str] = set()
         self._name_taken = False
+        self._name_taken_finder = False
         #: Whether some use of a removed API stays as it is (in a ``try``, a star import).
         self._unmoved = False
         #: Classes of this file whose instances have an ``exec_module`` of their own.
@@ -204,6 +229,9 @@ class DbLoader:
         if scope is not None and "legacy_loader" in scope:
             bound = {q.name for q in scope.get_qualified_names_for("legacy_loader")}
             self._name_taken = not bound <= set(LEGACY_LOADER)
+        if scope is not None and "legacy_finder" in scope:
+            bound = {q.name for q in scope.get_qualified_names_for("legacy_finder")}
+            self._name_taken_finder = not bound <= set(LEGACY_FINDER)
 
     def visit_Try(self, node: cst.Try) -> None:
         """Imports and uses inside a ``try`` stay."""
@@ -324,9 +352,24 @@ class DbLoader:
             )
         ):
             has_loader_role = False
+        finder_decorated = any(
+            self.refers_to(d.decorator, *LEGACY_FINDER) for d in original_node.decorators
+        )
+        finder_method = next((m for m in ("find_loader", "find_module") if m in body), None)
+        has_finder_role = (
+            finder_method is not None
+            and "find_spec" not in body
+            and not finder_decorated
+            and self._finder_movable(original_node)
+        )
         problem = None
         if has_loader_role:
             problem = self._refusal(original_node, body)
+        elif has_finder_role and self._name_taken_finder:
+            problem = (
+                f"{KEPT}legacy_finder is bound to something else in this module",
+                "name-taken",
+            )
         if unmoved and problem is None and (has_loader_role or legacy_refs):
             problem = (f"{KEPT}{_names(unmoved)} is imported or used inside a try", "in-try")
         if problem is not None:
@@ -362,18 +405,38 @@ class DbLoader:
                 fixed=True,
                 reason="legacy-loader",
             )
+        if has_finder_role:
+            self.report(
+                original_node.name,
+                fitted(
+                    f"{finder_method}() of {original_node.name.value} kept, found through "
+                    "loadermig.shim (runtime dependency)",
+                    f"{finder_method}() kept, found through loadermig.shim (runtime dependency)",
+                ),
+                fixed=True,
+                reason="legacy-finder",
+            )
         on_shim = any(
             self.qualified_names(ref) & _SHIM_NAMES for ref in _legacy_references(original_node)
         )
-        if has_loader_role or decorated or legacy_refs or on_shim:
+        finder_settled = has_finder_role or finder_decorated
+        if has_loader_role or decorated or legacy_refs or on_shim or finder_settled:
             start, end = statement_span(original_node, self._position)
             roles = set(SETTLED) if has_loader_role or decorated else {"LM002", "LM003", "LM005"}
+            if finder_settled:
+                roles |= set(FINDER_RULES)
             self._settled.append((start, end, frozenset(roles)))
-        if not has_loader_role:
+        added = []
+        if has_loader_role:
+            added.append("legacy_loader")
+        if has_finder_role:
+            added.append("legacy_finder")
+        for name in added:
+            self.add_needed_import("loadermig.shim", name)
+        decorators = [cst.Decorator(decorator=cst.Name(name)) for name in added]
+        if not decorators:
             return updated_node
-        self.add_needed_import("loadermig.shim", "legacy_loader")
-        decorator = cst.Decorator(decorator=cst.Name("legacy_loader"))
-        return updated_node.with_changes(decorators=[*updated_node.decorators, decorator])
+        return updated_node.with_changes(decorators=[*updated_node.decorators, *decorators])
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         """Withdraw the kept findings of LM002-LM005 and LM008 this rule's moves settle."""
@@ -421,6 +484,17 @@ class DbLoader:
         if self._name_taken:
             return f"{KEPT}legacy_loader is bound to something else in this module", "name-taken"
         return None
+
+    def _finder_movable(self, node: cst.ClassDef) -> bool:
+        """Whether LM006/LM007 kept this finder only for reasons ``@legacy_finder`` handles."""
+        start, end = statement_span(node, self._position)
+        findings: list[Finding] = self.context.scratch[FINDINGS_KEY]
+        reasons = {
+            f.reason
+            for f in findings
+            if f.rule in FINDER_RULES and not f.fixed and start <= f.line <= end
+        }
+        return bool(reasons) and reasons <= FINDER_MOVABLE
 
     def _calls_inherited_load_module(self, node: cst.ClassDef) -> bool:
         """Whether the class calls ``super().load_module`` or a base's ``load_module``.
