@@ -146,6 +146,12 @@ class ShimFallbackRule(Rule):
             "module. Port it by hand, or wrap its instances with loadermig.shim.wrap_legacy "
             "where they are handed to the import system."
         ),
+        "uses-added": (
+            "The class, or a subclass of it in this file, uses exec_module() itself (calls it, "
+            "asks hasattr() for it, goes through importlib's _load_module_shim): once the "
+            "class has an exec_module() that runs load_module(), such code would call it back "
+            "and recurse, or take another branch than under the fallback. Port it by hand."
+        ),
         "calls-base": (
             "The class calls an inherited load_module() (super().load_module() or a base "
             "class's). importlib.abc.Loader's, like every load_module() built on the PEP 451 "
@@ -210,6 +216,10 @@ class DbLoader:
         self._modern_classes: set[str] = set()
         self._settled: list[tuple[int, int, frozenset[str]]] = []
         self._refused: list[tuple[int, int]] = []
+        #: Per class name of this file: which of the methods this rule adds its body (or a
+        #: same-file subclass's) names, and the same-file classes deriving from it.
+        self._mentions: dict[str, set[str]] = {}
+        self._subclasses: dict[str, set[str]] = {}
 
     # -- what the file binds ---------------------------------------------------------------
 
@@ -225,6 +235,15 @@ class DbLoader:
                 own = _body_bindings(child)
                 if "exec_module" in own or self._inherits_exec_module(child):
                     self._modern_classes.add(child.name.value)
+        for found in _walk(node):
+            if isinstance(found, cst.ClassDef):
+                words = _mentions(found)
+                self._mentions[found.name.value] = (
+                    self._mentions.get(found.name.value, set()) | words
+                )
+                for arg in found.bases:
+                    if isinstance(arg.value, cst.Name):
+                        self._subclasses.setdefault(arg.value.value, set()).add(found.name.value)
         scope = self.get_metadata(ScopeProvider, node, None)
         if scope is not None and "legacy_loader" in scope:
             bound = {q.name for q in scope.get_qualified_names_for("legacy_loader")}
@@ -473,6 +492,11 @@ class DbLoader:
                 f"{KEPT}{name} defines {hook}, which may answer for exec_module()",
                 f"{KEPT}the class defines {hook}, which may answer for exec_module()",
             ), "getattr"
+        if "exec_module" in self._family_mentions(name):
+            return fitted(
+                f"{KEPT}{name} (or a subclass) uses exec_module() itself",
+                f"{KEPT}the class (or a subclass) uses exec_module() itself",
+            ), "uses-added"
         if self._calls_inherited_load_module(node):
             return fitted(
                 f"{KEPT}{name} calls an inherited load_module()",
@@ -494,7 +518,22 @@ class DbLoader:
             for f in findings
             if f.rule in FINDER_RULES and not f.fixed and start <= f.line <= end
         }
+        if "find_spec" in self._family_mentions(node.name.value):
+            return False
         return bool(reasons) and reasons <= FINDER_MOVABLE
+
+    def _family_mentions(self, name: str) -> set[str]:
+        """What the class ``name`` and its same-file subclasses (which inherit what this rule
+        adds) say of ``exec_module``/``find_spec``."""
+        seen, todo, words = set(), [name], set()
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            words |= self._mentions.get(current, set())
+            todo.extend(self._subclasses.get(current, ()))
+        return words
 
     def _calls_inherited_load_module(self, node: cst.ClassDef) -> bool:
         """Whether the class calls ``super().load_module`` or a base's ``load_module``.
@@ -531,6 +570,26 @@ class DbLoader:
         if isinstance(ref, cst.Name):
             return ref.value in self._moved_names and ref.value not in self._blocked_names
         return isinstance(ref, cst.Attribute) and not self._try_depth
+
+
+_ADDED = ("exec_module", "find_spec", "_load_module_shim")
+
+
+def _mentions(node: cst.ClassDef) -> set[str]:
+    """Which of the methods this rule may add a class body uses (as a name, an attribute or a
+    string: ``self.exec_module(...)``, ``hasattr(self, "find_spec")``; defining one is no
+    use); a use of importlib's ``_load_module_shim`` counts as ``exec_module``."""
+    words: set[str] = set()
+    defined = {id(f.name) for f in _walk(node.body) if isinstance(f, cst.FunctionDef)}
+    for found in _walk(node.body):
+        text = None
+        if isinstance(found, cst.Name) and id(found) not in defined:
+            text = found.value
+        elif isinstance(found, cst.SimpleString):
+            text = found.value.strip("\"'")
+        if text in _ADDED:
+            words.add("exec_module" if text == "_load_module_shim" else text)
+    return words
 
 
 def _code(node: cst.CSTNode) -> str:
