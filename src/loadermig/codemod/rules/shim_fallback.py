@@ -6,9 +6,11 @@ after every standard-library rule, on what they left: a class that still defines
 ``load_module`` then runs through ``create_module``/``exec_module`` with ``wrap_legacy``'s
 guarantees), and imports of the removed ``importlib.abc.PyLoader``/``PyPycLoader`` and
 ``importlib.util.module_for_loader``/``set_loader``/``set_package`` come from
-``loadermig.shim.compat``, their documented contracts. The result runs on 3.9-3.15 with
-``loadermig`` as a runtime dependency (the shim is standard library only). The kept findings
-of LM002-LM005 and LM008 inside a class moved this way give way to this rule's fixed ones.
+``loadermig.shim.compat``, their documented contracts; a finder that LM006/LM007 keep only
+for reasons the class answers at run time gets ``@loadermig.shim.legacy_finder``. The result
+needs none of the import system's legacy fallbacks, with ``loadermig`` as a runtime dependency
+(the shim is standard library only). The kept findings of LM002-LM008 inside a class moved
+this way give way to this rule's fixed ones.
 """
 
 from __future__ import annotations
@@ -458,7 +460,7 @@ class DbLoader:
         return updated_node.with_changes(decorators=[*updated_node.decorators, *decorators])
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        """Withdraw the kept findings of LM002-LM005 and LM008 this rule's moves settle."""
+        """Withdraw the kept findings of LM002-LM008 this rule's moves settle."""
         if self._settled or not self._unmoved:
             findings: list[Finding] = self.context.scratch[FINDINGS_KEY]
             findings[:] = [f for f in findings if not self._settles(f)]
