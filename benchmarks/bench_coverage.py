@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from legacy_classes import ROLES, RULES, LegacyClass, legacy_classes_of_source
 
-from loadermig.codemod import Finding, SourceOutcome, rewrite_source
+from loadermig.codemod import ALL_RULES, Finding, SourceOutcome, rewrite_source
+from loadermig.codemod.rules import FALLBACK_RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "realworld"
@@ -47,8 +48,16 @@ class Mode:
     rewrite: Callable[[bytes, str], SourceOutcome]
 
 
-#: The columns. A future ``--fallback shim`` adds a Mode here.
-MODES: tuple[Mode, ...] = (Mode("rewrite", "`loadermig rewrite`", rewrite_source),)
+def rewrite_with_shim(data: bytes, path: str) -> SourceOutcome:
+    """``loadermig rewrite --fallback shim`` on one file's bytes."""
+    return rewrite_source(data, path, ALL_RULES + FALLBACK_RULES["shim"])
+
+
+#: The columns: the default rewrite, and ``--fallback shim``.
+MODES: tuple[Mode, ...] = (
+    Mode("rewrite", "`loadermig rewrite`", rewrite_source),
+    Mode("shim", "`loadermig rewrite --fallback shim`", rewrite_with_shim),
+)
 
 
 @dataclass
@@ -287,13 +296,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = header + tables(results)
     print(text)
     if args.details:
-        for result in first:
-            for cls in result.classes:
-                for rule, reason in cls.reasons.items():
-                    print(
-                        f"{result.file}:{cls.legacy.line}: {cls.legacy.qualname} {rule}: {reason}"
-                    )
-    found = problems(first)
+        for mode in MODES:
+            for result in results[mode.name]:
+                for cls in result.classes:
+                    for rule, reason in cls.reasons.items():
+                        print(
+                            f"{mode.name}: {result.file}:{cls.legacy.line}: "
+                            f"{cls.legacy.qualname} {rule}: {reason}"
+                        )
+    found = [
+        f"{mode.name}: {problem}" for mode in MODES for problem in problems(results[mode.name])
+    ]
     for problem in found:
         print(problem, file=sys.stderr)
     if args.readme:

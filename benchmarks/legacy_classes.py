@@ -13,8 +13,12 @@ A class is *legacy* when it still needs the import system's fallback or cannot b
   (LM005).
 
 A legacy method counts in the class that defines it (not again in each subclass); its modern
-counterpart counts from a base class of the same file too. Only the standard library is used;
-the benchmark and the tests share these counts.
+counterpart counts from a base class of the same file too. Bases and decorators that come from
+``loadermig.shim`` (``loadermig.shim.compat.PyLoader``, its ``module_for_loader``, ...) are the
+shim's modern implementations, not legacy ones, and a class under ``@loadermig.shim.legacy_loader``
+has ``create_module``/``exec_module``, one under ``@loadermig.shim.legacy_finder``
+``find_spec`` (what ``rewrite --fallback shim`` makes). Only the
+standard library is used; the benchmark and the tests share these counts.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ ROLES = {
 RULES = tuple(ROLES)
 _LEGACY_DECORATORS = {"module_for_loader": "LM004", "set_loader": "LM005", "set_package": "LM005"}
 _LEGACY_BASES = {"PyLoader": "LM002", "PyPycLoader": "LM003"}
+_SHIM = "loadermig.shim"
+#: What ``@legacy_loader`` adds to a class.
+_SHIM_METHODS = {"create_module", "exec_module"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,37 @@ def _name(node: ast.expr) -> str:
     return ""
 
 
+def _dotted(node: ast.expr) -> str:
+    """``a.b.c`` for a dotted name (of ``a.b.c(...)`` too); empty for anything else."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    return ".".join([node.id, *reversed(parts)])
+
+
+def _shim_names(tree: ast.AST) -> set[str]:
+    """The names bound by ``from loadermig.shim... import name`` anywhere in the file."""
+    return {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and not node.level
+        and (node.module == _SHIM or (node.module or "").startswith(_SHIM + "."))
+        for alias in node.names
+    }
+
+
+def _from_shim(node: ast.expr, shim: set[str]) -> bool:
+    """Whether ``node`` names something of ``loadermig.shim`` (imported, or dotted)."""
+    dotted = _dotted(node)
+    return dotted.startswith(_SHIM + ".") or dotted.partition(".")[0] in shim
+
+
 def _methods(node: ast.ClassDef) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
     """The functions defined directly in a class body, by name (the last definition wins)."""
     found: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
@@ -79,7 +117,7 @@ def _assigned(node: ast.ClassDef) -> set[str]:
     return names
 
 
-def _wrapped_names(node: ast.ClassDef) -> dict[str, str]:
+def _wrapped_names(node: ast.ClassDef, shim: set[str]) -> dict[str, str]:
     """Class attributes bound to a legacy decorator's call: ``load_module =
     module_for_loader(_load)`` -> ``{"load_module": "module_for_loader"}``."""
     wrapped: dict[str, str] = {}
@@ -88,6 +126,7 @@ def _wrapped_names(node: ast.ClassDef) -> dict[str, str]:
             isinstance(statement, ast.Assign)
             and isinstance(statement.value, ast.Call)
             and _name(statement.value.func) in _LEGACY_DECORATORS
+            and not _from_shim(statement.value.func, shim)
         ):
             for target in statement.targets:
                 if isinstance(target, ast.Name):
@@ -103,24 +142,40 @@ def _positional_count(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
     return max(len(arguments.posonlyargs) + len(arguments.args) - 1, 0)
 
 
-def _class_roles(node: ast.ClassDef, inherited: set[str]) -> tuple[str, ...]:
+def _own_names(node: ast.ClassDef, shim: set[str]) -> set[str]:
+    """What a class body binds, with what ``@legacy_loader`` adds."""
+    own = set(_methods(node)) | _assigned(node)
+    if any(_name(d) == "legacy_loader" and _from_shim(d, shim) for d in node.decorator_list):
+        own |= _SHIM_METHODS
+    if any(_name(d) == "legacy_finder" and _from_shim(d, shim) for d in node.decorator_list):
+        own.add("find_spec")
+    return own
+
+
+def _class_roles(
+    node: ast.ClassDef, inherited: set[str], shim: set[str] | None = None
+) -> tuple[str, ...]:
     """The rules owning the legacy roles of one class (empty: the class is not legacy).
 
     A legacy method counts where it is defined, not again in each subclass that inherits it;
-    the modern counterpart counts from a base class of the same file too.
+    the modern counterpart counts from a base class of the same file too. ``shim``: the names
+    the file imports from ``loadermig.shim``.
     """
+    shim = shim or set()
     methods = _methods(node)
-    wrapped = _wrapped_names(node)
-    own = set(methods) | _assigned(node)
+    wrapped = _wrapped_names(node, shim)
+    own = _own_names(node, shim)
     names = own | inherited
     roles: set[str] = set()
     for base in node.bases:
-        if _name(base) in _LEGACY_BASES:
+        if _name(base) in _LEGACY_BASES and not _from_shim(base, shim):
             roles.add(_LEGACY_BASES[_name(base)])
     decorated: dict[str, set[str]] = {name: {wrapped[name]} for name in wrapped}
     for name, function in methods.items():
         decorated.setdefault(name, set()).update(
-            _name(d) for d in function.decorator_list if _name(d) in _LEGACY_DECORATORS
+            _name(d)
+            for d in function.decorator_list
+            if _name(d) in _LEGACY_DECORATORS and not _from_shim(d, shim)
         )
     if "load_module" in own and "exec_module" not in names:
         on_load = decorated.get("load_module", set())
@@ -139,6 +194,7 @@ def legacy_classes(tree: ast.Module) -> list[LegacyClass]:
     """Every legacy class of a parsed file, in source order, with its qualified name."""
     found: list[LegacyClass] = []
     defined: dict[str, set[str]] = {}  # class name -> method names, base classes included
+    shim = _shim_names(tree)
 
     def visit(node: ast.AST, prefix: str) -> None:
         for child in ast.iter_child_nodes(node):
@@ -146,9 +202,9 @@ def legacy_classes(tree: ast.Module) -> list[LegacyClass]:
                 inherited: set[str] = set()
                 for base in child.bases:
                     inherited |= defined.get(_name(base), set())
-                defined[child.name] = set(_methods(child)) | _assigned(child) | inherited
+                defined[child.name] = _own_names(child, shim) | inherited
                 qualname = f"{prefix}{child.name}"
-                roles = _class_roles(child, inherited)
+                roles = _class_roles(child, inherited, shim)
                 if roles:
                     end = child.end_lineno or child.lineno
                     found.append(LegacyClass(qualname, child.lineno, end, roles))

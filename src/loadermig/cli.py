@@ -63,6 +63,7 @@ class SharedOptions:
     config: Path | None
     stdin_filename: str | None
     show_details: bool = False
+    fallback: str | None = None
 
 
 def shared_options(command: _F) -> _F:
@@ -126,6 +127,13 @@ def shared_options(command: _F) -> _F:
             metavar="NAME",
             help="The name to report for `-` (standard input).",
         ),
+        click.option(
+            "--fallback",
+            type=click.Choice(["none", "shim"]),
+            help="What happens to legacy hooks no rule rewrites faithfully: `none` leaves them "
+            "(reported; the default, or `fallback` in the config), `shim` moves them onto "
+            "loadermig.shim (loadermig becomes a runtime dependency).",
+        ),
     ]
 
     @functools.wraps(command)
@@ -142,6 +150,7 @@ def shared_options(command: _F) -> _F:
             config=values.pop("config"),
             stdin_filename=values.pop("stdin_filename"),
             show_details=values.pop("show_details"),
+            fallback=values.pop("fallback"),
         )
         return command(shared, **values)
 
@@ -240,6 +249,7 @@ def run(command: str, mode: Mode, options: SharedOptions) -> int:
             jobs=options.jobs,
             config=options.config,
             default_jobs=default_jobs(),
+            fallback=options.fallback,
         )
     except ConfigError as error:
         raise click.UsageError(str(error)) from None

@@ -3,8 +3,9 @@
 Every scenario imports through one legacy idiom from ``fixtures/legacy_importers/idioms.py``
 and returns a JSON-able observation. In mode ``"fallback"`` the finder hands the import system
 the legacy loader itself (CPython's ``_load_backward_compatible`` runs it); in mode
-``"wrapped"`` it hands ``wrap_legacy(loader)``. The fallback observations of CPython 3.11 are
-stored in ``fixtures/shim/oracle-cpython-3.11.json``; regenerate them with
+``"wrapped"`` it hands ``wrap_legacy(loader)``; in mode ``"decorated"`` it hands the loader
+itself, made an instance of a subclass under ``@legacy_loader``. The fallback observations of
+CPython 3.11 are stored in ``fixtures/shim/oracle-cpython-3.11.json``; regenerate them with
 
     python3.11 tests/shim/differential.py --write
 """
@@ -28,7 +29,7 @@ sys.path.insert(0, str(ROOT / "fixtures"))
 
 from legacy_importers import idioms  # noqa: E402
 
-from loadermig.shim import wrap_legacy  # noqa: E402
+from loadermig.shim import legacy_loader, wrap_legacy  # noqa: E402
 
 MISSING = "<missing>"
 Observation = dict[str, Any]
@@ -39,7 +40,10 @@ class PrefixFinder:
 
     def __init__(self, prefix: str, loader: Any, mode: str) -> None:
         self.prefix = prefix
-        self.loader = loader if mode == "fallback" else wrap_legacy(loader)
+        if mode == "decorated":
+            legacy = type(loader)
+            loader.__class__ = legacy_loader(type(legacy.__name__, (legacy,), {}))
+        self.loader = wrap_legacy(loader) if mode == "wrapped" else loader
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if fullname == self.prefix or fullname.startswith(self.prefix + "."):
@@ -266,7 +270,7 @@ SCENARIOS: dict[str, Callable[[Scenario], Observation]] = {
 
 
 def observe(name: str, mode: str) -> Observation:
-    """Run scenario ``name`` in ``mode`` ("fallback" or "wrapped") and return what it saw."""
+    """Run scenario ``name`` in ``mode`` ("fallback", "wrapped", "decorated"); what it saw."""
     with scenario(name, mode) as run:
         return SCENARIOS[name](run)
 

@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from .files import ExcludeGlob
-from .rules import ALL_RULES, Rule
+from .rules import ALL_RULES, FALLBACK_RULES, FALLBACKS, Rule
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.9 and 3.10
     import tomli as tomllib
 
-KNOWN_KEYS = ("select", "ignore", "exclude", "jobs")
+KNOWN_KEYS = ("select", "ignore", "exclude", "jobs", "fallback")
 
 
 class ConfigError(ValueError):
@@ -36,6 +36,7 @@ class FileSettings:
     ignore: tuple[str, ...] | None = None
     exclude: tuple[ExcludeGlob, ...] = ()
     jobs: int | None = None
+    fallback: str | None = None
 
 
 def find_pyproject(paths: Sequence[str | os.PathLike[str]]) -> Path | None:
@@ -91,13 +92,24 @@ def load_file_settings(pyproject: Path | None) -> FileSettings:
     jobs = table.get("jobs")
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ConfigError(f"{where}: jobs must be a whole number of at least 1, not {jobs!r}")
+    fallback = table.get("fallback")
+    if fallback is not None:
+        check_fallback(fallback, f"{where}: fallback")
     return FileSettings(
         source=pyproject,
         select=select,
         ignore=ignore,
         exclude=tuple(ExcludeGlob(pattern, pyproject.parent) for pattern in exclude),
         jobs=jobs,
+        fallback=fallback,
     )
+
+
+def check_fallback(value: object, where: str) -> None:
+    """Raise ``ConfigError`` naming ``where`` unless ``value`` is a known ``--fallback``."""
+    if value not in FALLBACKS:
+        known = " or ".join(repr(name) for name in FALLBACKS)
+        raise ConfigError(f"{where} must be {known}, not {value!r}")
 
 
 def _string_list(table: dict[str, Any], key: str, where: str) -> tuple[str, ...] | None:
@@ -139,6 +151,9 @@ class RunSettings:
     exclude_globs: tuple[ExcludeGlob, ...]
     jobs: int
     config: Path | None
+    #: What happens to what no rule rewrites faithfully: ``"none"`` (it stays, reported) or
+    #: ``"shim"`` (it moves onto loadermig's runtime shim); its step is the last of ``rules``.
+    fallback: str = "none"
 
 
 def resolve_settings(
@@ -150,13 +165,18 @@ def resolve_settings(
     jobs: int | None = None,
     config: Path | None = None,
     default_jobs: int = 1,
+    fallback: str | None = None,
 ) -> RunSettings:
     """Merge ``[tool.loadermig]`` (from ``config``, else the nearest pyproject.toml) with the
     command line's values, which win key by key: a ``--select`` replaces the file's
     ``select``, an ``--exclude`` its ``exclude``. Command-line globs are relative to the
     current directory, the file's to the file's directory. ``ConfigError`` names anything
-    unknown."""
+    unknown. ``fallback`` (the command line's, else the file's, else ``"none"``) adds its
+    step after the rules."""
     from_file = load_file_settings(config if config is not None else find_pyproject(paths))
+    if fallback is not None:
+        check_fallback(fallback, "--fallback")
+    chosen_fallback = fallback or from_file.fallback or "none"
     cli_select, cli_ignore = split_rule_ids(select), split_rule_ids(ignore)
     for rule_id in (*cli_select, *cli_ignore):
         check_rule_id(rule_id, "--select/--ignore")
@@ -168,8 +188,9 @@ def resolve_settings(
         else from_file.exclude
     )
     return RunSettings(
-        rules=selected_rules(chosen_select, chosen_ignore),
+        rules=selected_rules(chosen_select, chosen_ignore) + FALLBACK_RULES[chosen_fallback],
         exclude_globs=globs,
         jobs=jobs or from_file.jobs or default_jobs,
         config=from_file.source,
+        fallback=chosen_fallback,
     )

@@ -3,14 +3,16 @@
 Standard library only: importing this package never imports libcst or click.
 """
 
-from .finders import wrap_legacy_finder, wrap_modern_finder
+from .finders import legacy_finder, wrap_legacy_finder, wrap_modern_finder
 from .install import Installation, install, is_installed, uninstall
-from .loaders import wrap_legacy, wrap_modern
+from .loaders import legacy_loader, wrap_legacy, wrap_modern
 
 __all__ = [
     "Installation",
     "install",
     "is_installed",
+    "legacy_finder",
+    "legacy_loader",
     "uninstall",
     "wrap_legacy",
     "wrap_legacy_finder",

@@ -6,7 +6,7 @@ import importlib.util
 import inspect
 from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from . import _adapter
 from ._adapter import Adapter
@@ -21,18 +21,8 @@ class LegacyMetaPathFinderAdapter(Adapter):
 
     __slots__ = ()
 
-    @import_system_frame(BOOTSTRAP)
-    def find_spec(
-        self, fullname: str, path: Sequence[str] | None = None, target: Any = None
-    ) -> ModuleSpec | None:
-        """Ask ``find_module`` and describe its loader the way CPython 3.11's fallback did."""
-        loader = self._wrapped.find_module(fullname, path)
-        if loader is None:
-            return None
-        recorder = _adapter.recorder
-        if recorder is not None:
-            recorder("meta_path_finder", self._wrapped, fullname)
-        return _meta_path_spec(fullname, loader)
+    #: Asks ``find_module`` and describes its loader the way CPython 3.11's fallback did.
+    find_spec = None  # set below: meta_find_spec, a function whose frames read as bootstrap's
 
 
 class LegacyPathEntryFinderAdapter(Adapter):
@@ -40,24 +30,8 @@ class LegacyPathEntryFinderAdapter(Adapter):
 
     __slots__ = ()
 
-    @import_system_frame(BOOTSTRAP_EXTERNAL)
-    def find_spec(self, fullname: str, target: Any = None) -> ModuleSpec | None:
-        """Ask ``find_loader`` (namespace portions included) or ``find_module``."""
-        finder = self._wrapped
-        if callable(getattr(finder, "find_loader", None)):
-            loader, portions = finder.find_loader(fullname)
-        else:
-            loader, portions = finder.find_module(fullname), []
-        recorder = _adapter.recorder
-        if recorder is not None and (loader is not None or portions):
-            recorder("path_entry_finder", finder, fullname)
-        if loader is not None:
-            return _path_entry_spec(fullname, loader)
-        if portions:
-            spec = ModuleSpec(fullname, None)
-            spec.submodule_search_locations = list(portions)
-            return spec
-        return None
+    #: Asks ``find_loader`` (namespace portions included) or ``find_module``.
+    find_spec = None  # set below: path_entry_find_spec
 
 
 def _spec_for_legacy_loader(fullname: str, loader: Any) -> ModuleSpec | None:
@@ -80,6 +54,97 @@ def _spec_for_legacy_loader(fullname: str, loader: Any) -> ModuleSpec | None:
 # frames read as those of the import-system module that built the spec under the fallback.
 _meta_path_spec = import_system_copy(_spec_for_legacy_loader, BOOTSTRAP)
 _path_entry_spec = import_system_copy(_spec_for_legacy_loader, BOOTSTRAP_EXTERNAL)
+
+
+@import_system_frame(BOOTSTRAP)
+def meta_find_spec(
+    finder: Any, fullname: str, path: Sequence[str] | None = None, target: Any = None
+) -> ModuleSpec | None:
+    """``find_spec`` for a meta path finder with ``find_module(fullname, path)``.
+
+    ``finder`` is a :class:`LegacyMetaPathFinderAdapter` (the finder is the one it wraps) or
+    a legacy finder itself (a class given ``find_spec`` by :func:`legacy_finder`). The spec
+    describes ``find_module``'s loader the way CPython 3.11's fallback did; its frame sits
+    where the fallback's ``_find_spec_legacy`` did.
+    """
+    legacy = finder._wrapped if isinstance(finder, LegacyMetaPathFinderAdapter) else finder
+    loader = legacy.find_module(fullname, path)
+    if loader is None:
+        return None
+    recorder = _adapter.recorder
+    if recorder is not None and legacy is not finder:
+        recorder("meta_path_finder", legacy, fullname)
+    return _meta_path_spec(fullname, loader)
+
+
+@import_system_frame(BOOTSTRAP_EXTERNAL)
+def path_entry_find_spec(finder: Any, fullname: str, target: Any = None) -> ModuleSpec | None:
+    """``find_spec`` for a path entry finder with ``find_loader(fullname)`` (namespace
+    portions included) or ``find_module(fullname)``; ``finder`` as for
+    :func:`meta_find_spec`. Its frame sits where the fallback's ``_legacy_get_spec`` did."""
+    legacy = finder._wrapped if isinstance(finder, LegacyPathEntryFinderAdapter) else finder
+    if callable(getattr(legacy, "find_loader", None)):
+        loader, portions = legacy.find_loader(fullname)
+    else:
+        loader, portions = legacy.find_module(fullname), []
+    recorder = _adapter.recorder
+    if recorder is not None and legacy is not finder and (loader is not None or portions):
+        recorder("path_entry_finder", legacy, fullname)
+    if loader is not None:
+        return _path_entry_spec(fullname, loader)
+    if portions:
+        spec = ModuleSpec(fullname, None)
+        spec.submodule_search_locations = list(portions)
+        return spec
+    return None
+
+
+LegacyMetaPathFinderAdapter.find_spec = meta_find_spec  # type: ignore[assignment]
+LegacyPathEntryFinderAdapter.find_spec = path_entry_find_spec  # type: ignore[assignment]
+
+_C = TypeVar("_C", bound=type)
+
+
+def legacy_finder(cls: _C) -> _C:
+    """Class decorator: give a PEP 302 finder class ``find_spec``, built on its own
+    ``find_module``/``find_loader`` as :func:`wrap_legacy_finder` builds it.
+
+    A meta path finder (``find_module(fullname, path)``) gets ``find_spec(fullname, path,
+    target)``, a path entry finder (``find_loader(fullname)`` or ``find_module(fullname)``)
+    ``find_spec(fullname, target)``, told apart by the signature as :func:`finder_kind`
+    does. The spec is CPython 3.11's fallback's, its loader wrapped with :func:`wrap_legacy`
+    where it is a legacy one; between the import system and the legacy method lies one frame
+    that reads as the import system's, as under the fallback. ``find_module`` stays for its
+    callers. A ``staticmethod``/``classmethod`` finder method gives a classmethod. A class
+    that already has a callable ``find_spec`` is returned as it is. Raises TypeError for
+    something that is no class or has neither method.
+    """
+    if not isinstance(cls, type):
+        raise TypeError(f"@legacy_finder decorates a class, not {type(cls).__name__!r}")
+    if callable(getattr(cls, "find_spec", None)):
+        return cls
+    name = "find_loader" if callable(getattr(cls, "find_loader", None)) else "find_module"
+    method = inspect.getattr_static(cls, name, None)
+    if method is None or not callable(getattr(cls, name, None)):
+        raise TypeError(
+            f"@legacy_finder needs a PEP 302 finder class: {cls.__name__!r} has no callable "
+            "find_module() or find_loader()"
+        )
+    bound = isinstance(method, (staticmethod, classmethod))
+    function = method.__func__ if bound else method
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    if not isinstance(method, staticmethod):
+        parameters = parameters[1:]
+    meta = name == "find_module" and (
+        any(p.name == "path" or p.kind is p.VAR_POSITIONAL for p in parameters)
+        or len(parameters) >= 2
+    )
+    find_spec: Any = meta_find_spec if meta else path_entry_find_spec
+    cls.find_spec = classmethod(find_spec) if bound else find_spec  # type: ignore[attr-defined]
+    return cls
 
 
 class ModernMetaPathFinderAdapter(Adapter):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import sys
 import threading
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from importlib.machinery import ModuleSpec
-from typing import Any
+from typing import Any, TypeVar
 
 from . import _adapter
 from ._adapter import Adapter
@@ -17,6 +18,83 @@ from ._frames import BOOTSTRAP, import_system_frame
 
 _MISSING = object()
 _PLACEHOLDER = "<loadermig: set by the legacy loader, if at all>"
+
+
+def placeholder_module(loader: Any, spec: ModuleSpec) -> types.ModuleType:
+    """``create_module`` for a loader whose ``exec_module`` runs a legacy ``load_module``.
+
+    A plain new module, which :func:`exec_through_load_module` takes out of ``sys.modules``
+    again. It carries ``__file__`` and a placeholder ``__cached__`` so that
+    ``module_from_spec`` does not compute ``spec.cached`` (a ``cache_from_source`` call per
+    import).
+    """
+    module = types.ModuleType(spec.name)
+    if spec.has_location:
+        module.__file__ = spec.origin
+        module.__dict__["__cached__"] = _PLACEHOLDER
+    return module
+
+
+@import_system_frame(BOOTSTRAP)
+def exec_through_load_module(loader: Any, module: types.ModuleType) -> None:
+    """``exec_module`` for a PEP 302 loader: run its ``load_module`` once for ``module``'s name.
+
+    ``loader`` is a :class:`LegacyLoaderAdapter` (the legacy loader is the one it wraps) or a
+    legacy loader itself (a class given ``exec_module`` by :func:`legacy_loader`). A fresh
+    load takes the entry the import system prepared out of ``sys.modules`` and calls
+    ``load_module`` once, as the fallback does; the import then returns whatever the loader
+    left in ``sys.modules``. The legacy method is called from this very frame, which reads as
+    the import system's: between the import system's ``_load_unlocked`` and ``load_module``
+    lies one such frame, as under the fallback (``_load_backward_compatible``).
+    """
+    spec = getattr(module, "__spec__", None)
+    name = spec.name if spec is not None else module.__name__
+    legacy = loader._wrapped if isinstance(loader, LegacyLoaderAdapter) else loader
+    recorder = _adapter.recorder
+    if recorder is not None and legacy is not loader:
+        recorder("loader", legacy, name)
+    registered = sys.modules.get(name, _MISSING)
+    if registered is module and not getattr(spec, "_initializing", False):  # a reload
+        try:
+            legacy.load_module(name)
+        except BaseException:
+            # A failed reload leaves the module in place, even if the loader removed it.
+            sys.modules.setdefault(name, module)
+            raise
+        if legacy is not loader and getattr(module, "__loader__", None) is loader:
+            # importlib.reload() stored the spec's loader (the adapter); the fallback would
+            # have stored the legacy loader itself.
+            module.__loader__ = legacy
+        return
+    if registered is module:
+        # Under the fallback load_module runs with no sys.modules entry for the name, so the
+        # PEP 302 guard ("if fullname in sys.modules: return sys.modules[fullname]") does not
+        # fire and a loader creates its own module. Other threads that find no entry wait on
+        # the module lock the import system holds for the whole load.
+        del sys.modules[name]
+    elif registered is not _MISSING:
+        raise ImportError(
+            f"cannot execute a detached {name!r} module through the legacy loader "
+            f"{legacy!r}: sys.modules[{name!r}] holds another object, and "
+            "load_module() only ever loads into sys.modules",
+            name=name,
+        )
+    try:
+        legacy.load_module(name)
+        final = sys.modules.get(name, _MISSING)
+        if final is _MISSING:
+            raise ImportError(f"loader {legacy!r} did not put {name!r} into sys.modules", name=name)
+    except BaseException:
+        if registered is _MISSING:
+            # Called by hand (module_from_spec + exec_module): clean up as the import system
+            # would if loading fails.
+            sys.modules.pop(name, None)
+        raise
+    _fill_missing_attrs(final, name, spec, legacy)
+    if final is not module:
+        # Another thread may already hold `module` (it saw it initialising and waited); let
+        # attribute lookups on that stale object reach the real module.
+        module.__dict__["__getattr__"] = _ForwardTo(final)
 
 
 class LegacyLoaderAdapter(Adapter):
@@ -44,77 +122,14 @@ class LegacyLoaderAdapter(Adapter):
         """A plain new module: the import system's placeholder entry, never the loader's.
 
         :meth:`exec_module` takes it out of ``sys.modules`` before the legacy loader runs, as
-        under the fallback, so the loader never sees it. It carries ``__file__`` and a
-        placeholder ``__cached__`` so that ``module_from_spec`` does not compute
-        ``spec.cached`` (a ``cache_from_source`` call per import).
+        under the fallback, so the loader never sees it.
         """
-        module = types.ModuleType(spec.name)
-        if spec.has_location:
-            module.__file__ = spec.origin
-            module.__dict__["__cached__"] = _PLACEHOLDER
-        return module
+        return placeholder_module(self, spec)
 
-    @import_system_frame(BOOTSTRAP)
-    def exec_module(self, module: types.ModuleType) -> None:
-        """Run the legacy ``load_module`` once for ``module``'s name: a fresh load or a reload."""
-        spec = getattr(module, "__spec__", None)
-        name = spec.name if spec is not None else module.__name__
-        recorder = _adapter.recorder
-        if recorder is not None:
-            recorder("loader", self._wrapped, name)
-        registered = sys.modules.get(name, _MISSING)
-        if registered is module and not getattr(spec, "_initializing", False):
-            self._reload(name, module)
-        elif registered is module:
-            self._load_fresh(name, module, spec)
-        elif registered is _MISSING:
-            # Called by hand (module_from_spec + exec_module): clean up as the import system
-            # would if loading fails.
-            try:
-                self._load_fresh(name, module, spec)
-            except BaseException:
-                sys.modules.pop(name, None)
-                raise
-        else:
-            raise ImportError(
-                f"cannot execute a detached {name!r} module through the legacy loader "
-                f"{self._wrapped!r}: sys.modules[{name!r}] holds another object, and "
-                "load_module() only ever loads into sys.modules",
-                name=name,
-            )
-
-    @import_system_frame(BOOTSTRAP)
-    def _load_fresh(self, name: str, prepared: types.ModuleType, spec: ModuleSpec | None) -> None:
-        # Under the fallback load_module runs with no sys.modules entry for the name, so the
-        # PEP 302 guard ("if fullname in sys.modules: return sys.modules[fullname]") does not
-        # fire and a loader creates its own module. Take out the entry the import system
-        # prepared and call load_module once, as the fallback does. Other threads that find no
-        # entry wait on the module lock the import system holds for the whole load.
-        if sys.modules.get(name) is prepared:
-            del sys.modules[name]
-        legacy = self._wrapped
-        legacy.load_module(name)
-        final = sys.modules.get(name, _MISSING)
-        if final is _MISSING:
-            raise ImportError(f"loader {legacy!r} did not put {name!r} into sys.modules", name=name)
-        _fill_missing_attrs(final, name, spec, legacy)
-        if final is not prepared:
-            # Another thread may already hold `prepared` (it saw it initialising and waited);
-            # let attribute lookups on that stale object reach the real module.
-            prepared.__dict__["__getattr__"] = _ForwardTo(final)
-
-    @import_system_frame(BOOTSTRAP)
-    def _reload(self, name: str, module: types.ModuleType) -> None:
-        try:
-            self._wrapped.load_module(name)
-        except BaseException:
-            # A failed reload leaves the module in place, even if the loader removed it.
-            sys.modules.setdefault(name, module)
-            raise
-        if getattr(module, "__loader__", None) is self:
-            # importlib.reload() stored the spec's loader (this adapter); the fallback would
-            # have stored the legacy loader itself.
-            module.__loader__ = self._wrapped
+    #: Runs the legacy ``load_module`` once for the module's name: a fresh load or a reload.
+    #: The function itself, not a method calling it: one frame between the import system and
+    #: ``load_module``, as under the fallback.
+    exec_module = exec_through_load_module
 
 
 class _ForwardTo:
@@ -183,6 +198,49 @@ def wrap_legacy(loader: Any) -> Any:
             "callable load_module(fullname) (and no exec_module(module))"
         )
     return LegacyLoaderAdapter(loader)
+
+
+_C = TypeVar("_C", bound=type)
+
+
+def legacy_loader(cls: _C) -> _C:
+    """Class decorator: give a PEP 302 loader class (``load_module(fullname)``) the PEP 451
+    protocol, running its own ``load_module`` with :func:`wrap_legacy`'s guarantees.
+
+    Adds ``create_module(spec)`` and ``exec_module(module)`` to the class, so instances (and
+    subclasses) need neither the interpreter's deprecated fallback (an ImportWarning since
+    3.10, announced for removal in 3.15) nor an adapter: ``load_module`` runs once per import,
+    finds no ``sys.modules`` entry for its name, and whatever it leaves in ``sys.modules`` is
+    what the import returns, with ``__loader__``, ``__package__`` and ``__spec__`` filled in
+    only where it left them unset; a failed load takes only its module out of
+    ``sys.modules``, a failed reload leaves it in place. Between the import system and
+    ``load_module`` lies one frame that reads as the import system's, as under the fallback,
+    so hooks that walk the call stack find the same importing code. ``load_module`` itself
+    stays, for callers that use it.
+
+    When ``load_module`` is a ``staticmethod`` or ``classmethod`` (the class itself is put on
+    ``sys.meta_path``), the two methods are classmethods. A class that already has a callable
+    ``exec_module`` (its own or inherited) is returned as it is: the import system uses that
+    one and never its ``load_module``. Raises TypeError for something that is no class or
+    has no callable ``load_module``.
+    """
+    if not isinstance(cls, type):
+        raise TypeError(f"@legacy_loader decorates a class, not {type(cls).__name__!r}")
+    if callable(getattr(cls, "exec_module", None)):
+        return cls
+    method = inspect.getattr_static(cls, "load_module", None)
+    if method is None or not callable(getattr(cls, "load_module", None)):
+        raise TypeError(
+            f"@legacy_loader needs a PEP 302 loader class: {cls.__name__!r} has no callable "
+            "load_module(fullname)"
+        )
+    create: Any = placeholder_module
+    execute: Any = exec_through_load_module
+    if isinstance(method, (staticmethod, classmethod)):
+        create, execute = classmethod(create), classmethod(execute)
+    cls.create_module = create  # type: ignore[attr-defined]
+    cls.exec_module = execute  # type: ignore[attr-defined]
+    return cls
 
 
 class ModernLoaderAdapter(Adapter):

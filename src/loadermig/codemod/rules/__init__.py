@@ -25,6 +25,7 @@ from .lm013_finder_method_calls import FinderMethodCallsRule
 from .lm014_load_module_calls import LoadModuleCallsRule
 from .lm015_module_repr import ModuleReprRule
 from .lm016_removed_abcs import RemovedAbcsRule
+from .shim_fallback import ShimFallbackRule
 
 ALL_RULES: tuple[type[Rule], ...] = (
     CompatImportRule,
@@ -46,9 +47,16 @@ ALL_RULES: tuple[type[Rule], ...] = (
 )
 
 
+#: The steps each ``--fallback`` adds after the rules: what ``none`` (the default) and
+#: ``shim`` do with what no rule could rewrite faithfully.
+FALLBACK_RULES: dict[str, tuple[type[Rule], ...]] = {"none": (), "shim": (ShimFallbackRule,)}
+FALLBACKS = tuple(FALLBACK_RULES)
+
+
 def rule_by_id(rule_id: str) -> type[Rule]:
-    """The rule with ID ``rule_id`` (KeyError naming it when there is none)."""
-    by_id = {rule.ID: rule for rule in ALL_RULES}
+    """The rule (or fallback step) with ID ``rule_id`` (KeyError naming it when there is none)."""
+    steps = (rule for rules in FALLBACK_RULES.values() for rule in rules)
+    by_id = {rule.ID: rule for rule in (*ALL_RULES, *steps)}
     return by_id[rule_id]
 
 
@@ -60,4 +68,4 @@ def details_for(rule_id: str, reason: str) -> str:
         return ""
 
 
-__all__ = ["ALL_RULES", "Rule", "details_for", "rule_by_id"]
+__all__ = ["ALL_RULES", "FALLBACKS", "FALLBACK_RULES", "Rule", "details_for", "rule_by_id"]
