@@ -293,6 +293,12 @@ class LoaderClasses:
     def _own_problem(self, cls: cst.ClassDef, scope: Scope) -> Problem | None:
         if scope.assignments["exec_module"]:
             return Problem(f"{cls.name.value} already defines exec_module()", "has-exec-module")
+        for hook in ("__getattr__", "__getattribute__"):
+            if scope.assignments[hook]:
+                return Problem(
+                    f"{cls.name.value} defines {hook}, which may answer for exec_module()",
+                    "getattr",
+                )
         bindings = [a for a in scope.assignments["load_module"] if isinstance(a, Assignment)]
         if len(bindings) > 1 or scope.accesses["load_module"]:
             return Problem(
@@ -403,6 +409,12 @@ CLASS_DETAILS = {
         "The class inherits exec_module(), which the import system has called instead of "
         "load_module() since Python 3.4, so this load_module() may never run. Delete the one "
         "that should not run."
+    ),
+    "getattr": (
+        "The class defines __getattr__ or __getattribute__, which may answer when the import "
+        "system asks for exec_module() (a proxy forwarding to a modern loader): then the "
+        "import never called this load_module(), and an exec_module() added here would "
+        "change which code runs. Convert by hand."
     ),
     "other-binding": (
         "The class body binds or uses load_module besides the def that would be converted "
