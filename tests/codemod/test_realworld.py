@@ -169,6 +169,33 @@ COUNTER_CASES = {
         "class A:\n    def load_module(self, fullname): pass\nclass B(A):\n    pass\n",
         [("A", ("LM008",))],
     ),
+    # the forms --fallback shim writes count as modern
+    "a loader under @legacy_loader, and its subclass": (
+        "from loadermig.shim import legacy_loader\n"
+        "@legacy_loader\nclass L:\n    def load_module(self, fullname): pass\n"
+        "class M(L):\n    def load_module(self, fullname): pass\n",
+        [],
+    ),
+    "the shim's removed APIs are modern, importlib's are not": (
+        "from loadermig.shim.compat import PyLoader, module_for_loader\n"
+        "import loadermig.shim.compat\nfrom importlib.abc import PyPycLoader\n"
+        "class A(PyLoader):\n    pass\n"
+        "class B(loadermig.shim.compat.PyPycLoader):\n    @module_for_loader\n"
+        "    def helper(self, module): pass\n"
+        "class C(PyPycLoader):\n    pass\n",
+        [("C", ("LM003",))],
+    ),
+    "a finder under @legacy_finder": (
+        "import loadermig.shim\n"
+        "@loadermig.shim.legacy_finder\nclass F:\n"
+        "    def find_module(self, name, path=None): pass\n",
+        [],
+    ),
+    "a legacy_loader of another origin does not count": (
+        "def legacy_loader(cls): return cls\n"
+        "@legacy_loader\nclass L:\n    def load_module(self, fullname): pass\n",
+        [("L", ("LM008",))],
+    ),
 }
 
 

@@ -303,45 +303,6 @@ def test_corpus_hook_moved_onto_the_shim_imports_the_same(case: Any, tmp_path: P
 
 # --- how the benchmark counts what the shim mode leaves -----------------------------------
 
-SHIM_COUNTS = {
-    "a loader under @legacy_loader, and its subclass": (
-        "from loadermig.shim import legacy_loader\n"
-        "@legacy_loader\nclass L:\n    def load_module(self, fullname): pass\n"
-        "class M(L):\n    def load_module(self, fullname): pass\n",
-        [],
-    ),
-    "the shim's removed APIs are modern, importlib's are not": (
-        "from loadermig.shim.compat import PyLoader, module_for_loader\n"
-        "import loadermig.shim.compat\nfrom importlib.abc import PyPycLoader\n"
-        "class A(PyLoader):\n    pass\n"
-        "class B(loadermig.shim.compat.PyPycLoader):\n    @module_for_loader\n"
-        "    def helper(self, module): pass\n"
-        "class C(PyPycLoader):\n    pass\n",
-        [("C", ("LM003",))],
-    ),
-    "a finder under @legacy_finder": (
-        "import loadermig.shim\n"
-        "@loadermig.shim.legacy_finder\nclass F:\n"
-        "    def find_module(self, name, path=None): pass\n",
-        [],
-    ),
-    "a legacy_loader of another origin does not count": (
-        "def legacy_loader(cls): return cls\n"
-        "@legacy_loader\nclass L:\n    def load_module(self, fullname): pass\n",
-        [("L", ("LM008",))],
-    ),
-}
-
-
-@pytest.mark.parametrize("name", SHIM_COUNTS)
-def test_benchmark_counts_shim_forms_as_modern(name: str) -> None:
-    from .test_realworld import legacy_classes_of_source
-
-    source, expected = SHIM_COUNTS[name]
-    found = legacy_classes_of_source(source.encode())
-    assert [(c.qualname, c.rules) for c in found or []] == expected
-
-
 FINDER_SCRIPT = """\
 import sys
 sys.path.insert(0, sys.argv[1])
