@@ -114,7 +114,7 @@ def main() -> int:
         package = roots["rewritten"] / "test"
         print(f"CPython {version}: {', '.join(suites)}")
         rewrite = subprocess.run(
-            [sys.executable, "-m", "loadermig", "rewrite", "-q", "-j", "1"]
+            [sys.executable, "-m", "loadermig", "rewrite", "-q", "-j", "2"]
             + [name if (package / name).is_dir() else f"{name}.py" for name in suites],
             cwd=package,  # the suites' files only, not their helpers
             capture_output=True,
