@@ -390,13 +390,26 @@ def _interpreter(minor: str) -> str | None:
     return str(found[-1]) if found else None
 
 
-def _probe(python: str, case: Case, source: bytes, tmp: Path, *flags: str) -> dict[str, object]:
+def _probe(
+    python: str,
+    case: Case,
+    source: bytes,
+    tmp: Path,
+    *flags: str,
+    with_loadermig: bool = False,
+) -> dict[str, object]:
+    """Run ``case``'s script on ``python`` with ``source`` as the hook file; what it imported.
+    ``with_loadermig``: loadermig importable next to the hook (the probe runs isolated,
+    ``-I``, as an installed dependency of the project would be)."""
     root = tmp / f"root{len(list(tmp.iterdir()))}"
     for relative, text in case.tree.items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(text, encoding="utf-8")
     (root / case.place).parent.mkdir(parents=True, exist_ok=True)
     (root / case.place).write_bytes(source)
+    if with_loadermig:
+        loadermig = Path(__file__).resolve().parents[2] / "src" / "loadermig"
+        (root / "loadermig").symlink_to(loadermig, target_is_directory=True)
     script = tmp / "script.py"
     script.write_text(case.script, encoding="utf-8")
     done = subprocess.run(

@@ -29,7 +29,7 @@ from loadermig.codemod.source import rewrite_source
 from ..conftest import FIXTURES, ROOT
 from . import behaviour
 from .test_fixtures import message_problems
-from .test_realworld import _interpreter
+from .test_realworld import _interpreter, _probe
 
 SHIM_RULES = ALL_RULES + FALLBACK_RULES["shim"]
 CASES = sorted((FIXTURES / "codemod_shim").glob("*.py"))
@@ -239,34 +239,6 @@ def test_bad_option_value_is_a_usage_error(tmp_path: Path) -> None:
 # --- the real-world corpus's executed checks, in the shim mode --------------------------------
 
 
-def _probe_with_shim(
-    python: str, case: Any, source: bytes, tmp: Path, *flags: str
-) -> dict[str, object]:
-    """``test_realworld``'s probe, with loadermig importable next to the hook (the probe runs
-    isolated, ``-I``, as an installed dependency would be)."""
-    from .test_realworld import PROBE
-
-    root = tmp / f"root{len(list(tmp.iterdir()))}"
-    for relative, text in {**case.tree, case.place: None}.items():
-        (root / relative).parent.mkdir(parents=True, exist_ok=True)
-        if text is not None:
-            (root / relative).write_text(text, encoding="utf-8")
-    (root / case.place).write_bytes(source)
-    (root / "loadermig").symlink_to(ROOT / "src" / "loadermig", target_is_directory=True)
-    script = tmp / "script.py"
-    script.write_text(case.script, encoding="utf-8")
-    done = subprocess.run(
-        [python, *flags, "-I", str(PROBE), str(root), str(script)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, object] = json.loads(done.stdout)
-    return result
-
-
 def _corpus_cases() -> list[Any]:
     from .test_realworld import CASES
 
@@ -292,13 +264,13 @@ def test_corpus_hook_moved_onto_the_shim_imports_the_same(case: Any, tmp_path: P
     assert len(exercised) == len(case.classes)
     assert all(c.converted for c in exercised), [c.reasons for c in exercised]
     moved = result.rewritten or original
-    legacy = _probe_with_shim(python311, case, original, tmp_path)
+    legacy = _probe(python311, case, original, tmp_path, with_loadermig=True)
     assert "error" not in legacy, legacy
-    assert _probe_with_shim(python311, case, moved, tmp_path) == legacy
+    assert _probe(python311, case, moved, tmp_path, with_loadermig=True) == legacy
     for minor in ("3.12", "3.13"):
         python = _interpreter(minor)
         assert python is not None, f"no CPython {minor} to run the moved hook"
-        assert _probe_with_shim(python, case, moved, tmp_path, *STRICT) == legacy, minor
+        assert _probe(python, case, moved, tmp_path, *STRICT, with_loadermig=True) == legacy, minor
 
 
 # --- how the benchmark counts what the shim mode leaves -----------------------------------
