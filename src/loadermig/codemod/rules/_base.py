@@ -127,6 +127,8 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
     def __init__(self, context: CodemodContext) -> None:
         super().__init__(context)
         context.scratch.setdefault(FINDINGS_KEY, [])
+        #: :func:`module_aliases` of the tree :meth:`base_names` last asked about.
+        self._aliases: tuple[cst.Module, dict[str, list[cst.BaseExpression]]] | None = None
 
     def skip_lines(self, skip: SkipComments) -> Collection[int]:
         """The lines of trailing skip comments that apply to this rule."""
@@ -228,7 +230,11 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
         if not isinstance(node, cst.Name) or node.value not in names:
             return names
         wrapper = self.context.wrapper
-        values = _module_aliases(wrapper.module).get(node.value) if wrapper else None
+        if wrapper is None:
+            return names
+        if self._aliases is None or self._aliases[0] is not wrapper.module:
+            self._aliases = (wrapper.module, module_aliases(wrapper.module))
+        values = self._aliases[1].get(node.value)
         if not values:
             return names
         resolved = [self.qualified_names(value) for value in values]
@@ -241,16 +247,10 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
         return not self.qualified_names(node).isdisjoint(names)
 
 
-_ALIASES: dict[int, tuple[cst.Module, dict[str, list[cst.BaseExpression]]]] = {}
-
-
-def _module_aliases(module: cst.Module) -> dict[str, list[cst.BaseExpression]]:
+def module_aliases(module: cst.Module) -> dict[str, list[cst.BaseExpression]]:
     """Names the module's top level binds (also under ``try``/``if``) only by ``name = other``
     assignments and imports, with those values; a name also bound by a ``def`` or ``class``
     is left out."""
-    cached = _ALIASES.get(id(module))
-    if cached is not None and cached[0] is module:
-        return cached[1]
     values: dict[str, list[cst.BaseExpression]] = {}
     defined: set[str] = set()
     pending: list[cst.CSTNode] = list(module.body)
@@ -272,10 +272,7 @@ def _module_aliases(module: cst.Module) -> dict[str, list[cst.BaseExpression]]:
                     for target in small.targets:
                         if isinstance(target.target, cst.Name):
                             values.setdefault(target.target.value, []).append(small.value)
-    aliases = {name: found for name, found in values.items() if name not in defined}
-    _ALIASES.clear()  # one module at a time: the rules of one file ask about one tree
-    _ALIASES[id(module)] = (module, aliases)
-    return aliases
+    return {name: found for name, found in values.items() if name not in defined}
 
 
 def fitted(message: str, shorter: str, *, after: str = "") -> str:
