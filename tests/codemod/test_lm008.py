@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import sys
@@ -517,3 +518,14 @@ def test_import_blocker_blocks_the_same_way() -> None:
         assert "lm8denied" not in sys.modules
         messages.append(str(raised.value))
     assert messages[0] == messages[1] and "disabled by IPython" in messages[0]
+
+
+def test_a_converted_load_module_leaves_no_signature_comment_that_fails_to_parse() -> None:
+    """Sphinx 1.6/1.7: a ``# type: (str) -> object`` signature comment of ``load_module``
+    stood above the name line the conversion adds, where ``type_comments=True`` rejects it."""
+    source = (LM008 / "type_comment.py").read_bytes()
+    ast.parse(source, type_comments=True)
+    outcome = rewrite_source(source, "type_comment.py")
+    assert outcome.rewritten is not None
+    ast.parse(outcome.rewritten, type_comments=True)
+    assert b"# type:" not in outcome.rewritten
