@@ -270,6 +270,8 @@ class LoadModuleRule(ExecModuleConversion):
             return  # LM002-LM005 report on these
         if _built_on_exec_module(node, owner) or _run_by_exec_module(node, owner):
             return  # kept for old callers by an earlier run, or written so by hand
+        if not _shows_import_loader(owner, node) and not self._classes.facts(owner).loader_base:
+            return  # a load_module of something else (a compiler's IR builder, say)
         try:
             plan = self._plan(node, dropped)
         except NotConvertible as why:
@@ -828,6 +830,83 @@ def without_signature_comment(body: cst.IndentedBlock) -> cst.IndentedBlock:
         if at >= 1:  # the comment could only be before the first statement or the added one
             break
     return body
+
+
+#: Methods only an import finder or loader defines: one beside ``load_module`` says what it is.
+_IMPORT_HOOK_METHODS = frozenset(
+    {
+        "find_module",
+        "find_spec",
+        "find_loader",
+        "create_module",
+        "exec_module",
+        "get_code",
+        "get_source",
+        "get_data",
+        "get_filename",
+        "is_package",
+        "module_repr",
+        "get_resource_reader",
+        "iter_modules",
+    }
+)
+#: Names, attributes and strings that only import machinery uses, in a ``load_module`` body.
+_IMPORT_MACHINERY_WORDS = frozenset(
+    {
+        "modules",
+        "imp",
+        "importlib",
+        "zipimport",
+        "zipimporter",
+        "ModuleType",
+        "new_module",
+        "module_from_spec",
+        "spec_from_loader",
+        "import_module",
+        "load_dynamic",
+        "load_source",
+        "load_compiled",
+        "load_package",
+        "exec_module",
+        "get_code",
+        "get_source",
+        "exec",
+        "compile",
+        "__import__",
+        "__loader__",
+        "__file__",
+        "__path__",
+        "__package__",
+        "__spec__",
+    }
+)
+_IMPORT_HOOK_CLASS_NAME = re.compile(r"loader|importer|finder|import|hook", re.IGNORECASE)
+
+
+def _shows_import_loader(owner: cst.ClassDef, method: cst.FunctionDef) -> bool:
+    """Whether the class of a ``load_module`` method is an import loader, by what it shows.
+
+    ``load_module(self, name)`` is also an ordinary method name (mypyc's IR builders emit a
+    module load with it); adding ``exec_module`` to such a class would change it for
+    nothing. It counts as a loader when its name says so, when it defines another finder or
+    loader method, or when the ``load_module`` body uses import machinery (``sys.modules``,
+    ``imp``, ``importlib``, module attributes such as ``__loader__``, ``exec``/``compile``).
+    """
+    if _IMPORT_HOOK_CLASS_NAME.search(owner.name.value):
+        return True
+    if any(
+        isinstance(s, cst.FunctionDef) and s.name.value in _IMPORT_HOOK_METHODS
+        for s in body_statements(owner)
+    ):
+        return True
+    for node in walk(method.body):
+        if isinstance(node, cst.Name) and node.value in _IMPORT_MACHINERY_WORDS:
+            return True
+        if isinstance(node, cst.Attribute) and node.attr.value in _IMPORT_MACHINERY_WORDS:
+            return True
+        if isinstance(node, cst.SimpleString) and node.evaluated_value in _IMPORT_MACHINERY_WORDS:
+            return True
+    return False
 
 
 def _run_by_exec_module(method: cst.FunctionDef, owner: cst.ClassDef) -> bool:
