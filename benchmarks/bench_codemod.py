@@ -1,40 +1,37 @@
-"""What ``loadermig rewrite`` costs on a tree, against the cost of reading that tree.
+"""What ``loadermig rewrite`` and ``scan`` cost, side by side with tools that do similar work.
 
-    python benchmarks/bench_codemod.py TREE                     # print the table
-    python benchmarks/bench_codemod.py TREE --readme README.md  # also put it in README
-    python benchmarks/bench_codemod.py TREE --quick             # one run each: a smoke run
+    python benchmarks/bench_codemod.py                       # print the tables
+    python benchmarks/bench_codemod.py --readme README.md    # also put them in README
+    python benchmarks/bench_codemod.py --quick               # one run each: a smoke run
 
-Every row runs in a fresh process and is timed there, after one untimed pass that reads every
-file (so the floor is the file cache, not the disk):
+Issue #14's three ratios, each loadermig's median time over its peer's, measured in one run:
 
-* the I/O floor: discovering the files (``loadermig.codemod.files.discover``, the default
-  exclusions) and reading every one;
-* the checks made without libcst: discovering and reading every file plus every check the
-  rewrite makes before it parses a file with libcst (``rules_to_parse``: trigger words and
-  patterns, skip comments, the compile check and the ``ast`` tree's facts);
-* the parse baseline: libcst's ``parse_module`` of only the files that pass the prefilter
-  (``applicable_rules``: a rule's trigger word and pattern occur), the parsing the rewrite
-  cannot avoid; reading them is not timed;
-* the libcst floor: ``parse_module`` plus the metadata every rule depends on (positions,
-  scopes, qualified names: ``Rule.METADATA_DEPENDENCIES``), computed once, for the files that
-  reach libcst (``rules_to_parse`` is not empty), and again for only the files the rewrite
-  changes: what any design that analyses with libcst, or only rewrites with it, must spend;
-* ``loadermig rewrite --dry-run TREE`` as a subprocess (stdout and stderr to /dev/null), as
-  run by default and, if the CLI has ``--jobs``, with ``-j N`` for N = 1 .. CPUs; its time
-  includes the interpreter's start-up and libcst's import (shown as its own row, on an empty
-  directory);
-* the same rewrite on the first half of the files (a tree of links to them), to compare its
-  peak memory with the whole tree's;
-* the I/O floor and the rewrite on only the files the prefilter settles without parsing (a
-  tree of links to them): what a tree without legacy code costs, against reading it.
+1. ``loadermig rewrite --dry-run`` over the running interpreter's whole ``lib/`` (``--lib``),
+   against ``ruff check --select UP --diff --no-cache`` on the same files (ruff is given the
+   list loadermig discovers, so its own exclusions, such as ``site-packages``, do not apply);
+2. ``loadermig rewrite --dry-run`` over a site-packages holding only pip and setuptools (a
+   fresh virtual environment of the running interpreter, with pinned releases), against
+   ``pyupgrade --py36-plus`` given every file, in one process (it rewrites in place, so each
+   of its runs gets a fresh copy, made before the clock starts);
+3. ``loadermig scan -j 1`` over the files of that site-packages that define legacy hooks
+   (``legacy_classes.py`` finds them), against a process that only parses each of them with
+   libcst and regenerates its code.
 
-Peak memory is the largest resident set size of any one process of a run: what
-``getrusage(RUSAGE_CHILDREN)`` says in a process started for that run alone, or, where larger,
-the ``VmHWM`` that /proc showed for the run's processes (worker processes started by a fork
-server are never waited for by the run). Times are the fastest of ``--repeat`` runs, as
-``timeit`` advises: a slower run was disturbed (by other processes, or a file cache that
-something else emptied), not a slower program; the I/O floor especially varies by 2x between
-runs otherwise.
+The peers are installed by the benchmark itself, at pinned versions, into a virtual
+environment of their own (``--peers``, by default under ``~/.cache``); the site-packages tree
+is built in a temporary directory. Every run is cold: loadermig keeps no cache, and ruff runs
+with ``--no-cache``.
+
+A second table gives context on ``lib/``: the I/O floor (discovering and reading every file),
+the start-up of the CLI on an empty directory, everything the rewrite does before libcst sees
+a file, libcst's floor (parse plus the metadata every rule depends on, once per file, for the
+files that reach libcst), and the rewrite on the first half of the files, whose peak memory is
+compared with the whole tree's (memory flat with tree size).
+
+Every row runs in a process of its own, after one untimed pass that reads every file (so the
+floor is the file cache, not the disk). Times are the median and the fastest of ``--repeat``
+runs; ratios use the medians. Peak memory is the largest resident set size of any one process
+of a run (``getrusage(RUSAGE_CHILDREN)``, or /proc's ``VmHWM`` for workers nobody waits for).
 """
 
 from __future__ import annotations
@@ -44,28 +41,37 @@ import json
 import os
 import platform
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from legacy_classes import legacy_classes_of_source
+
 START, END = "<!-- bench_codemod:start -->", "<!-- bench_codemod:end -->"
+#: The peers, at the versions the README's numbers were measured with.
+PEERS = ("ruff==0.17.6", "pyupgrade==3.22.0")
+#: What the site-packages tree holds: the releases Python 3.11.7's ensurepip bundles.
+SITE_PACKAGES_RELEASES = ("pip==23.2.1", "setuptools==65.5.0")
+#: The goals of issue #14: loadermig's median over its peer's.
+GOALS = {"lib": 5.0, "site-packages": 0.5, "hooks": 3.0}
 README_SECTION = f"""
 ## Speed of `loadermig rewrite`
 
-`benchmarks/bench_codemod.py TREE` compares `loadermig rewrite --dry-run` on a tree with the
-time it takes just to find and read the tree's files (the I/O floor), with everything the
-rewrite does before libcst sees a file (the checks without libcst), with libcst's parse of the
-files that contain something a rule looks for (the parse baseline), and with libcst's parse
-plus the metadata every rule needs, once per file (the libcst floor), and reports the peak
-memory of each run.
+`benchmarks/bench_codemod.py` runs loadermig side by side with tools that do similar work
+(ruff, pyupgrade, libcst's own parse and code generation), installing them itself.
 
 ```
-python benchmarks/bench_codemod.py /path/to/tree --readme README.md
+python benchmarks/bench_codemod.py --readme README.md
 ```
 
 {START}
@@ -74,175 +80,356 @@ python benchmarks/bench_codemod.py /path/to/tree --readme README.md
 
 
 @dataclass
-class Run:
-    """One measured row: what ran, over how many files, how long, how much memory."""
+class Timing:
+    """One command's runs: how many files it was given, its times and its peak memory."""
+
+    files: int
+    seconds: list[float]
+    peak_kib: int
+
+    @property
+    def median(self) -> float:
+        """The median time."""
+        return statistics.median(self.seconds)
+
+    @property
+    def fastest(self) -> float:
+        """The fastest time."""
+        return min(self.seconds)
+
+
+@dataclass
+class Comparison:
+    """A goal row: loadermig's timing against its peer's on the same files."""
+
+    key: str
+    work: str
+    peer_label: str
+    ours: Timing
+    peer: Timing
+
+    @property
+    def ratio(self) -> float:
+        """loadermig's median over the peer's."""
+        return self.ours.median / self.peer.median
+
+
+@dataclass
+class ContextRow:
+    """A row of the context table."""
 
     label: str
-    files: int
-    seconds: float
-    peak_kib: int
+    timing: Timing
+
+
+SELF = [sys.executable, os.path.abspath(__file__), "--child"]
+LOADERMIG = [sys.executable, "-m", "loadermig"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Measure and print the table (and write it into a README when asked)."""
+    """Measure and print the tables (and write them into a README when asked)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("tree", help="directory to measure on")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per row (the fastest counts)")
-    parser.add_argument("--quick", action="store_true", help="one run per row, no -j series")
-    parser.add_argument("--readme", metavar="FILE", help="put the table into FILE")
+    parser.add_argument("--lib", help="the tree of row 1 (default: this interpreter's lib/)")
+    parser.add_argument("--peers", help="where to install the peers (default: ~/.cache/...)")
+    parser.add_argument(
+        "--site-packages", help="the tree of rows 2 and 3 (default: one built with pip)"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs per row (default 3)")
+    parser.add_argument("--quick", action="store_true", help="one run per row")
+    parser.add_argument("--readme", metavar="FILE", help="put the tables into FILE")
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["--child"]:
         return child(arguments[1:])
     args = parser.parse_args(arguments)
-    tree = os.path.abspath(args.tree)
+    lib = os.path.abspath(args.lib or Path(sysconfig.get_paths()["stdlib"]).parent)
     repeat = 1 if args.quick else max(1, args.repeat)
-    warm(tree)
-    runs = measure(tree, repeat, quick=args.quick)
-    table = render(tree, runs)
-    print(table)
+    peers = Path(args.peers or Path.home() / ".cache" / "loadermig-bench" / "peers")
+    peer_bin = install_peers(peers)
+    with tempfile.TemporaryDirectory(prefix="bench_codemod-") as scratch:
+        if args.site_packages:
+            site_packages = Path(os.path.abspath(args.site_packages))
+            holding = f"`{site_packages.name}`"
+        else:
+            site_packages = build_site_packages(Path(scratch) / "venv")
+            holding = f"a site-packages holding {' and '.join(SITE_PACKAGES_RELEASES)}"
+        comparisons = [
+            compare_on_lib(lib, peer_bin, repeat),
+            compare_on_site_packages(site_packages, holding, Path(scratch), peer_bin, repeat),
+            compare_on_hook_files(site_packages, repeat),
+        ]
+        context = context_rows(lib, comparisons[0].ours, repeat)
+    text = render(lib, comparisons, context)
+    print(text)
     if args.readme:
-        update_readme(args.readme, table)
+        update_readme(args.readme, text)
     return 0
 
 
-def measure(tree: str, repeat: int, *, quick: bool) -> list[Run]:
-    """Every row of the table."""
-    floor = fastest_run("I/O floor: discover + read", repeat, [*SELF, "floor", tree])
-    runs = [floor]
-    runs.append(
-        fastest_run("parse baseline: libcst, prefiltered files", repeat, [*SELF, "parse", tree])
+# -- the peers and the site-packages tree ----------------------------------------------------
+
+
+def install_peers(directory: Path) -> Path:
+    """A virtual environment holding :data:`PEERS` (made once, reused while they match)."""
+    stamp = directory / "installed.txt"
+    wanted = "\n".join(PEERS)
+    if not (stamp.exists() and stamp.read_text(encoding="utf-8") == wanted):
+        shutil.rmtree(directory, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(directory)], check=True)
+        pip = [str(directory / "bin" / "python"), "-m", "pip", "install", "-q"]
+        subprocess.run([*pip, *PEERS], check=True)
+        stamp.write_text(wanted, encoding="utf-8")
+    return directory / "bin"
+
+
+def build_site_packages(venv: Path) -> Path:
+    """A fresh virtual environment holding :data:`SITE_PACKAGES_RELEASES`; its site-packages."""
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    install = [python, "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall"]
+    subprocess.run([*install, *SITE_PACKAGES_RELEASES], check=True)
+    found = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    runs.append(
-        fastest_run(
-            "checks without libcst: discover + read + prefilter + `ast`",
-            repeat,
-            [*SELF, "screen", tree],
-        )
+    for cache in Path(found.stdout.strip()).rglob("__pycache__"):
+        shutil.rmtree(cache)
+    return Path(found.stdout.strip())
+
+
+# -- the three comparisons -------------------------------------------------------------------
+
+
+def compare_on_lib(lib: str, peer_bin: Path, repeat: int) -> Comparison:
+    """Row 1: ``rewrite --dry-run`` on ``lib`` against ``ruff check --select UP --diff``."""
+    files = discovered(lib)
+    warm(lib, files)
+    ours = timed(repeat, [*LOADERMIG, "rewrite", "--dry-run", lib], len(files))
+    ruff = [str(peer_bin / "ruff"), "check", "--isolated", "--no-cache", "--select", "UP"]
+    peer = timed(repeat, [*ruff, "--diff", *files], len(files), cwd=lib)
+    return Comparison(
+        "lib",
+        f"`rewrite --dry-run` over `lib/` ({len(files):,} files)",
+        "`ruff check --select UP --diff`",
+        ours,
+        peer,
     )
-    runs.append(
-        fastest_run(
-            "libcst floor: parse + metadata, files that reach libcst",
-            repeat,
-            [*SELF, "analyse", tree],
-        )
+
+
+def compare_on_site_packages(
+    site_packages: Path, holding: str, scratch: Path, peer_bin: Path, repeat: int
+) -> Comparison:
+    """Row 2: ``rewrite --dry-run`` on the site-packages against ``pyupgrade --py36-plus``."""
+    tree = str(site_packages)
+    files = discovered(tree)
+    warm(tree, files)
+    ours = timed(repeat, [*LOADERMIG, "rewrite", "--dry-run", tree], len(files))
+    copy = scratch / "pyupgrade-copy"
+
+    def fresh_copy() -> None:  # pyupgrade rewrites in place
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(tree, copy, symlinks=True)
+        warm(str(copy), files)
+
+    pyupgrade = [str(peer_bin / "pyupgrade"), "--py36-plus", *files]
+    peer = timed(repeat, pyupgrade, len(files), cwd=str(copy), before_each=fresh_copy)
+    lines = sum(len((site_packages / name).read_bytes().splitlines()) for name in files)
+    return Comparison(
+        "site-packages",
+        f"`rewrite --dry-run` over {holding} ({len(files):,} files, {lines // 1000:,}k lines)",
+        "`pyupgrade --py36-plus` on every file",
+        ours,
+        peer,
     )
-    with tempfile.NamedTemporaryFile("w", suffix=".txt") as changed:
-        changed.write("\n".join(changed_files(tree)))
-        changed.flush()
-        runs.append(
-            fastest_run(
-                "libcst floor: parse + metadata, files the rewrite changes",
-                repeat,
-                [*SELF, "analyse", tree, changed.name],
-            )
-        )
+
+
+def compare_on_hook_files(site_packages: Path, repeat: int) -> Comparison:
+    """Row 3: ``scan -j 1`` on the hook files against libcst's parse and code generation."""
+    tree = str(site_packages)
+    files = [name for name in discovered(tree) if defines_legacy_hooks(site_packages / name)]
+    ours = timed(repeat, [*LOADERMIG, "scan", "-j", "1", *files], len(files), cwd=tree)
+    peer = timed(repeat, [*SELF, "regenerate", *files], len(files), cwd=tree)
+    return Comparison(
+        "hooks",
+        f"`scan -j 1` over the {len(files)} files of that site-packages defining legacy hooks",
+        "a process that only parses and regenerates them with libcst",
+        ours,
+        peer,
+    )
+
+
+def defines_legacy_hooks(path: Path) -> bool:
+    """Whether the file at ``path`` defines a legacy finder or loader class."""
+    return bool(legacy_classes_of_source(path.read_bytes()))
+
+
+# -- context on lib/ -------------------------------------------------------------------------
+
+
+def context_rows(lib: str, whole: Timing, repeat: int) -> list[ContextRow]:
+    """Where the time of row 1 goes (``whole``), and how memory grows with the tree."""
+    rows = [
+        ContextRow("I/O floor: discover + read every file", timed_self(repeat, "floor", lib)),
+        ContextRow(
+            "checks before libcst: discover + read + prefilter + `ast`",
+            timed_self(repeat, "screen", lib),
+        ),
+        ContextRow(
+            "libcst floor: parse + metadata of the files that reach libcst",
+            timed_self(repeat, "analyse", lib),
+        ),
+    ]
     with tempfile.TemporaryDirectory() as empty:
-        start = fastest_run("`rewrite --dry-run`, empty directory", repeat, [*REWRITE, empty])
-    start.files = 0
-    runs.append(start)
-    files = floor.files
-    runs.append(with_files(fastest_run("`rewrite --dry-run`", repeat, [*REWRITE, tree]), files))
-    if not quick and has_jobs_option():
-        for jobs in range(1, (os.cpu_count() or 1) + 1):
-            label = f"`rewrite --dry-run -j {jobs}`"
-            runs.append(
-                with_files(fastest_run(label, repeat, [*REWRITE, "-j", str(jobs), tree]), files)
+        rows.append(
+            ContextRow(
+                "`rewrite --dry-run` on an empty directory (start-up)",
+                timed(repeat, [*LOADERMIG, "rewrite", "--dry-run", empty], 0),
             )
-    with tempfile.TemporaryDirectory() as settled:
-        count = link_files(tree, settled, settled_files(tree))
-        label = "I/O floor, only the files the prefilter settles"
-        runs.append(fastest_run(label, repeat, [*SELF, "floor", settled]))
-        label = "`rewrite --dry-run`, only the files the prefilter settles"
-        runs.append(with_files(fastest_run(label, repeat, [*REWRITE, settled]), count))
+        )
+    files = discovered(lib)
     with tempfile.TemporaryDirectory() as half:
-        count = link_first_half(tree, half)
-        label = "`rewrite --dry-run`, first half of the files"
-        runs.append(with_files(fastest_run(label, repeat, [*REWRITE, half]), count))
-        if not quick and has_jobs_option():
-            label = "`rewrite --dry-run -j 1`, first half of the files"
-            runs.append(with_files(fastest_run(label, repeat, [*REWRITE, "-j", "1", half]), count))
-    return runs
+        first_half = files[: len(files) // 2]
+        link_files(lib, half, first_half)
+        rows.append(
+            ContextRow(
+                "`rewrite --dry-run`, first half of the files",
+                timed(repeat, [*LOADERMIG, "rewrite", "--dry-run", half], len(first_half)),
+            )
+        )
+    rows.append(ContextRow("`rewrite --dry-run`, every file (row 1)", whole))
+    return rows
 
 
-SELF = [sys.executable, os.path.abspath(__file__), "--child"]
-REWRITE = [sys.executable, "-m", "loadermig", "rewrite", "--dry-run"]
+def link_files(tree: str, directory: str, names: list[str]) -> None:
+    """Links in ``directory`` to the files ``names`` of ``tree``, at the same relative places."""
+    for name in names:
+        link = Path(directory) / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(Path(tree) / name)
 
 
-def with_files(run: Run, files: int) -> Run:
-    """``run`` counting ``files`` (the rewrite itself does not say how many it read)."""
-    run.files = files
-    return run
+# -- measuring -------------------------------------------------------------------------------
 
 
-def fastest_run(label: str, repeat: int, command: list[str]) -> Run:
-    """Run ``command`` ``repeat`` times, each measured in a process of its own; the fastest
-    time and the largest peak memory count."""
-    samples = [measured(command) for _ in range(repeat)]
-    return Run(
-        label,
-        samples[0]["files"],
-        min(sample["seconds"] for sample in samples),
-        max(sample["peak_kib"] for sample in samples),
-    )
+def discovered(tree: str) -> list[str]:
+    """The files ``loadermig rewrite`` looks at under ``tree``, relative to it, in order."""
+    from loadermig.codemod.files import discover
+
+    return [os.path.relpath(found.path, tree) for found in discover([tree]) if found.error is None]
 
 
-def measured(command: list[str]) -> dict[str, int | float]:
+def warm(tree: str, files: list[str]) -> None:
+    """One untimed pass reading every file, so the timed runs read from the file cache."""
+    for name in files:
+        with open(os.path.join(tree, name), "rb") as file:
+            file.read()
+
+
+def timed(
+    repeat: int,
+    command: list[str],
+    files: int,
+    *,
+    cwd: str | None = None,
+    before_each: Callable[[], None] | None = None,
+) -> Timing:
+    """Run ``command`` ``repeat`` times, each in a measuring process of its own."""
+    seconds, peak = [], 0
+    for _ in range(repeat):
+        if before_each is not None:
+            before_each()
+        sample = measured(command, cwd)
+        seconds.append(float(sample["seconds"]))
+        peak = max(peak, int(sample["peak_kib"]))
+    return Timing(files, seconds, peak)
+
+
+def timed_self(repeat: int, task: str, tree: str) -> Timing:
+    """A task of this script's own (``floor``, ``screen``, ``analyse``), timed by itself."""
+    seconds, peak, files = [], 0, 0
+    for _ in range(repeat):
+        sample = measured([*SELF, task, tree], None)
+        seconds.append(float(sample["seconds"]))
+        peak = max(peak, int(sample["peak_kib"]))
+        files = int(sample["files"])
+    return Timing(files, seconds, peak)
+
+
+def measured(command: list[str], cwd: str | None) -> dict[str, int | float]:
     """Run ``command`` under a fresh measuring process: its time, files and peak memory."""
+    where = ["--cwd", cwd] if cwd else []
     probe = subprocess.run(
-        [*SELF, "measure", *command], capture_output=True, text=True, check=False
+        [*SELF, "measure", *where, *command], capture_output=True, text=True, check=False
     )
     if probe.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{probe.stderr}")
+        raise SystemExit(f"{' '.join(command[:6])} ... failed:\n{probe.stderr}")
     result: dict[str, int | float] = json.loads(probe.stdout.splitlines()[-1])
     return result
 
 
 def child(argv: list[str]) -> int:
-    """The measuring side: ``measure CMD...``, ``floor TREE`` or ``parse TREE``."""
+    """The measuring side: ``measure [--cwd DIR] CMD...``, or a task timed by itself."""
     what, rest = argv[0], argv[1:]
     if what == "measure":
-        # A process of its own, so that RUSAGE_CHILDREN sees this one run only.
-        start = time.perf_counter()
-        process = subprocess.Popen(rest, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        watcher = PeakWatcher(process.pid)
-        watcher.start()
-        _, errors = process.communicate()
-        seconds = time.perf_counter() - start
-        watcher.stop()
-        if process.returncode not in (0, 1, 3):  # found something / some file had an error
-            sys.stderr.write(errors.decode(errors="replace"))
-            return 1
-        inner: dict[str, int | float] = {"files": 0, "seconds": seconds}
-        if rest[:3] == SELF:  # our own floor or parse task, which times itself
-            inner = json.loads(errors.decode().splitlines()[-1])
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        peak = peak // 1024 if sys.platform == "darwin" else peak
-        print(json.dumps({**inner, "peak_kib": max(peak, watcher.peak_kib)}))
-        return 0
-    tree = rest[0]
+        return measure_command(rest)
     # Imported before the clock starts.
     import libcst  # noqa: F401
 
-    import loadermig.codemod.files
     import loadermig.codemod.source  # noqa: F401
 
-    if what == "floor":
+    if what == "regenerate":
+        regenerate(rest)
+    elif what == "floor":
         start = time.perf_counter()
-        datas = read_tree(tree)
+        datas = read_tree(rest[0])
         report(len(datas), time.perf_counter() - start)
-    elif what == "parse":
-        report(*parse_prefiltered(read_tree(tree)))
     elif what == "screen":
-        report(*screen_tree(tree))
+        report(*screen_tree(rest[0]))
     elif what == "analyse":
-        only = None
-        if len(rest) > 1:
-            with open(rest[1], encoding="utf-8") as listing:
-                only = {line for line in listing.read().splitlines() if line}
-        report(*analyse_reaching(read_tree_by_path(tree), only))
+        report(*analyse_reaching(rest[0]))
     else:
         raise SystemExit(f"unknown child task {what!r}")
     return 0
+
+
+def measure_command(argv: list[str]) -> int:
+    """Time one command, in this process of its own so that RUSAGE_CHILDREN sees it alone."""
+    cwd = None
+    if argv[:1] == ["--cwd"]:
+        cwd, argv = argv[1], argv[2:]
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    watcher = PeakWatcher(process.pid)
+    watcher.start()
+    _, errors = process.communicate()
+    seconds = time.perf_counter() - start
+    watcher.stop()
+    if process.returncode not in (0, 1, 3):  # found or changed something / a file failed
+        sys.stderr.write(errors.decode(errors="replace"))
+        return 1
+    inner: dict[str, int | float] = {"files": 0, "seconds": seconds}
+    if argv[:3] == SELF and argv[3] != "regenerate":  # a task that times itself
+        inner = json.loads(errors.decode().splitlines()[-1])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak = peak // 1024 if sys.platform == "darwin" else peak
+    print(json.dumps({**inner, "peak_kib": max(peak, watcher.peak_kib)}))
+    return 0
+
+
+def regenerate(files: list[str]) -> None:
+    """Row 3's peer: parse each file with libcst and regenerate its code, nothing else."""
+    import libcst as cst
+
+    from loadermig.codemod.source import run_with_large_stack
+
+    def parse_and_regenerate() -> None:
+        for name in files:
+            with open(name, "rb") as file:
+                data = file.read()
+            assert cst.parse_module(data).bytes == data
+
+    run_with_large_stack(parse_and_regenerate)
 
 
 class PeakWatcher(threading.Thread):
@@ -296,7 +483,7 @@ def _high_water_kib(pid: int) -> int:
 
 
 def report(files: int, seconds: float) -> None:
-    """Hand a child's own measurement to the measuring process (on stderr)."""
+    """Hand a task's own measurement to the measuring process (on stderr)."""
     sys.stderr.write(json.dumps({"files": files, "seconds": seconds}) + "\n")
 
 
@@ -309,20 +496,6 @@ def read_tree(tree: str) -> list[bytes]:
         if found.error is None:
             try:
                 datas.append(found.path.read_bytes())
-            except OSError:
-                continue
-    return datas
-
-
-def read_tree_by_path(tree: str) -> dict[str, bytes]:
-    """Every file ``loadermig rewrite`` would look at under ``tree``, read, by absolute path."""
-    from loadermig.codemod.files import discover
-
-    datas = {}
-    for found in discover([tree]):
-        if found.error is None:
-            try:
-                datas[os.path.abspath(found.path)] = found.path.read_bytes()
             except OSError:
                 continue
     return datas
@@ -346,19 +519,21 @@ def screen_tree(tree: str) -> tuple[int, float]:
     return count, time.perf_counter() - start
 
 
-def analyse_reaching(datas: dict[str, bytes], only: set[str] | None) -> tuple[int, float]:
+def analyse_reaching(tree: str) -> tuple[int, float]:
     """libcst's parse plus the metadata of ``Rule.METADATA_DEPENDENCIES``, computed once, for
-    the files of ``datas`` that reach libcst (``only``: for those of them listed there)."""
+    the files of ``tree`` that reach libcst (reading and choosing them is not timed)."""
     import libcst as cst
 
+    from loadermig.codemod.files import discover
     from loadermig.codemod.rules import Rule
     from loadermig.codemod.source import rules_to_parse, run_with_large_stack
 
-    chosen = [
-        data
-        for path, data in datas.items()
-        if (only is None or path in only) and rules_to_parse(data, path)
-    ]
+    chosen = []
+    for found in discover([tree]):
+        if found.error is None:
+            data = found.path.read_bytes()
+            if rules_to_parse(data, os.fspath(found.path)):
+                chosen.append(data)
 
     def analyse_all() -> None:
         for data in chosen:
@@ -374,122 +549,53 @@ def analyse_reaching(datas: dict[str, bytes], only: set[str] | None) -> tuple[in
     return len(chosen), time.perf_counter() - start
 
 
-def changed_files(tree: str) -> list[str]:
-    """The absolute paths of the files under ``tree`` that ``rewrite`` would change (found by
-    one untimed ``rewrite --dry-run --format json`` run)."""
-    with tempfile.TemporaryDirectory() as scratch:
-        output = os.path.join(scratch, "report.json")
-        subprocess.run(
-            [*REWRITE, "--format", "json", "--output", output, tree],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=False,
-        )
-        with open(output, encoding="utf-8") as file:
-            found = json.load(file)
-    return [os.path.abspath(entry["path"]) for entry in found["files"] if entry["changed"]]
+# -- the tables ------------------------------------------------------------------------------
 
 
-def parse_prefiltered(datas: list[bytes]) -> tuple[int, float]:
-    """How many of ``datas`` pass the prefilter, and the time libcst takes to parse them."""
-    import libcst as cst
-
-    from loadermig.codemod.rules import ALL_RULES
-    from loadermig.codemod.source import applicable_rules, run_with_large_stack
-
-    chosen = [data for data in datas if applicable_rules(data, ALL_RULES)]
-
-    def parse_all() -> None:
-        for data in chosen:
-            try:
-                cst.parse_module(data)
-            except Exception:  # a file libcst cannot parse costs what it cost
-                continue
-
-    start = time.perf_counter()
-    run_with_large_stack(parse_all)
-    return len(chosen), time.perf_counter() - start
-
-
-def warm(tree: str) -> None:
-    """One untimed pass reading every file, so the timed runs read from the file cache."""
-    read_tree(tree)
-
-
-def link_first_half(tree: str, directory: str) -> int:
-    """Links in ``directory`` to the first half of ``tree``'s files; how many."""
-    paths = _tree_files(tree)
-    return link_files(tree, directory, paths[: len(paths) // 2])
-
-
-def settled_files(tree: str) -> list[Path]:
-    """The files of ``tree`` that the rewrite settles without parsing them."""
-    from loadermig.codemod.source import settled_without_parsing
-
-    return [
-        path
-        for path in _tree_files(tree)
-        if settled_without_parsing(path.read_bytes(), os.fspath(path)) is not None
-    ]
-
-
-def link_files(tree: str, directory: str, paths: list[Path]) -> int:
-    """Links in ``directory`` to ``paths`` (files of ``tree``, at the same relative places);
-    how many."""
-    for path in paths:
-        link = Path(directory) / os.path.relpath(path, tree)
-        link.parent.mkdir(parents=True, exist_ok=True)
-        if not link.exists():
-            link.symlink_to(path)
-    return len(paths)
-
-
-def has_jobs_option() -> bool:
-    """Whether this ``loadermig rewrite`` has ``--jobs``."""
-    shown = subprocess.run([*REWRITE[:-1], "--help"], capture_output=True, text=True, check=False)
-    return "--jobs" in shown.stdout
-
-
-def render(tree: str, runs: list[Run]) -> str:
-    """The Markdown table."""
-    floor, baseline = runs[0].seconds, runs[1].seconds
-    megabytes = sum(os.path.getsize(path) for path in _tree_files(tree)) / 1e6
-    python = platform.python_version()
+def render(lib: str, comparisons: list[Comparison], context: list[ContextRow]) -> str:
+    """The Markdown tables."""
+    floor = context[0].timing.median
     lines = [
-        f"Tree: `{os.path.basename(tree.rstrip(os.sep)) or tree}`, {runs[0].files} files, "
-        f"{megabytes:.0f} MB; Python {python}, {os.cpu_count()} CPUs.",
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs; `lib/` is `{lib}`; "
+        f"peers {', '.join(PEERS)}. Seconds are the median (fastest) of "
+        f"{len(comparisons[0].ours.seconds)} runs; ratios are of medians.",
         "",
-        "| run | files | seconds | files/s | ÷ I/O floor | ÷ parse baseline | peak RSS |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| work | loadermig | peer | peer's time | ratio | goal | met |",
+        "| --- | ---: | --- | ---: | ---: | ---: | --- |",
     ]
-    for run in runs:
-        rate = f"{run.files / run.seconds:,.0f}" if run.files and run.seconds else "-"
+    for row in comparisons:
+        goal = GOALS[row.key]
         lines.append(
-            f"| {run.label} | {run.files:,} | {run.seconds:.2f} | {rate} | "
-            f"{run.seconds / floor:.1f} | {run.seconds / baseline:.1f} | "
-            f"{run.peak_kib / 1024:.0f} MiB |"
+            f"| {row.work} | {seconds(row.ours)} | {row.peer_label} | {seconds(row.peer)} | "
+            f"{row.ratio:.2f}x | ≤ {goal:g}x | {'yes' if row.ratio <= goal else '**no**'} |"
+        )
+    lines += [
+        "",
+        "Context on `lib/`, and memory:",
+        "",
+        "| run | files | seconds | ÷ I/O floor | peak RSS |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for row in context:
+        timing = row.timing
+        lines.append(
+            f"| {row.label} | {timing.files:,} | {seconds(timing)} | "
+            f"{timing.median / floor:.1f} | {timing.peak_kib / 1024:.0f} MiB |"
         )
     return "\n".join(lines)
 
 
-def _tree_files(tree: str) -> list[Path]:
-    from loadermig.codemod.files import discover
-
-    return [found.path for found in discover([tree]) if found.error is None]
+def seconds(timing: Timing) -> str:
+    """``median (fastest)`` in seconds."""
+    return f"{timing.median:.2f} s ({timing.fastest:.2f})"
 
 
 def update_readme(path: str, table: str) -> None:
-    """Put ``table`` between the markers; without them, first add the section right after the
-    shim benchmark's (or at the end)."""
+    """Put ``table`` between the markers; without them, first add the section at the end."""
     with open(path, encoding="utf-8") as file:
         text = file.read()
     if START not in text or END not in text:
-        shim_end = text.find("<!-- bench_shim:end -->")
-        cut = text.find("\n## ", shim_end) + 1 if shim_end >= 0 else 0
-        if cut <= 0:
-            cut = len(text)
-        head, tail = text[:cut].rstrip("\n") + "\n", text[cut:]
-        text = head + README_SECTION + ("\n" + tail if tail else "")
+        text = text.rstrip("\n") + "\n" + README_SECTION
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
     with open(path, "w", encoding="utf-8") as file:

@@ -275,23 +275,44 @@ def test_benchmark_script_runs_on_a_tiny_tree(tmp_path: Path) -> None:
     tree.mkdir()
     (tree / "finder.py").write_text(MetaPathFinder.BEFORE, encoding="utf-8")
     (tree / "plain.py").write_text("x = 1\n", encoding="utf-8")
+    # Stand-ins for the peers, so that the test downloads nothing: each records its arguments.
+    peers = tmp_path / "peers"
+    (peers / "bin").mkdir(parents=True)
+    for peer in ("ruff", "pyupgrade"):
+        stub = peers / "bin" / peer
+        stub.write_text(f'#!/bin/sh\necho "$@" >> {tmp_path / peer}.args\n', encoding="utf-8")
+        stub.chmod(0o755)
+    script = ROOT / "benchmarks" / "bench_codemod.py"
+    sys.path.insert(0, str(script.parent))
+    try:
+        from bench_codemod import PEERS
+    finally:
+        sys.path.remove(str(script.parent))
+    (peers / "installed.txt").write_text("\n".join(PEERS), encoding="utf-8")
     readme = tmp_path / "README.md"
     readme.write_text("intro\n<!-- bench_shim:start -->\n<!-- bench_shim:end -->\nend\n")
     env = dict(os.environ, PYTHONPATH=str(Path(loadermig.__file__).parents[1]))
-    script = ROOT / "benchmarks" / "bench_codemod.py"
-    command = [sys.executable, str(script), str(tree), "--quick", "--readme", str(readme)]
+    command = [
+        *(sys.executable, str(script), "--lib", str(tree), "--site-packages", str(tree)),
+        *("--peers", str(peers), "--quick", "--readme", str(readme)),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr
-    assert "| run | files | seconds | files/s |" in result.stdout
-    assert "| I/O floor: discover + read | 2 |" in result.stdout
-    assert "| parse baseline: libcst, prefiltered files | 1 |" in result.stdout
-    assert "| checks without libcst: discover + read + prefilter + `ast` | 2 |" in result.stdout
-    assert "| libcst floor: parse + metadata, files that reach libcst | 1 |" in result.stdout
-    assert "| libcst floor: parse + metadata, files the rewrite changes | 1 |" in result.stdout
-    assert "| `rewrite --dry-run`, first half of the files | 1 |" in result.stdout
-    assert "| I/O floor, only the files the prefilter settles | 1 |" in result.stdout
-    assert "| `rewrite --dry-run`, only the files the prefilter settles | 1 |" in result.stdout
+    rows = result.stdout
+    assert "| `rewrite --dry-run` over `lib/` (2 files) |" in rows
+    assert "| `rewrite --dry-run` over `tree` (2 files, 0k lines) |" in rows
+    assert "| `scan -j 1` over the 1 files of that site-packages defining legacy hooks |" in rows
+    assert "| I/O floor: discover + read every file | 2 |" in rows
+    assert "| libcst floor: parse + metadata of the files that reach libcst | 1 |" in rows
+    assert "| `rewrite --dry-run`, first half of the files | 1 |" in rows
+    ruff_args = (tmp_path / "ruff.args").read_text().split()
+    assert ruff_args[-2:] == ["finder.py", "plain.py"] and "--diff" in ruff_args
+    assert (tmp_path / "pyupgrade.args").read_text().split() == [
+        "--py36-plus",
+        "finder.py",
+        "plain.py",
+    ]
     updated = readme.read_text()
     assert updated.startswith("intro\n<!-- bench_shim:start -->\n<!-- bench_shim:end -->\nend\n")
     assert "## Speed of `loadermig rewrite`" in updated
-    assert "<!-- bench_codemod:start -->\nTree: `tree`, 2 files" in updated
+    assert "<!-- bench_codemod:start -->\nPython " in updated
