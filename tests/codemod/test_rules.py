@@ -34,6 +34,7 @@ from .rule_support import (
     REPORT_ONLY,
     REPORT_ONLY_IDS,
     VERSION,
+    case_id,
     findings,
     rewrite,
     rule_ids,
@@ -106,6 +107,7 @@ def test_both_rules_leave_a_file_alone_that_only_mentions_them() -> None:
     assert outcome.parsed and outcome.rewritten is None and outcome.findings == []
 
 
+#: Spellings of an import of imp: LM009 and LM010 both apply to a file with any of them.
 IMPORTS = [
     "import imp",
     "import imp as i",
@@ -122,7 +124,6 @@ IMPORTS = [
 ]
 
 
-#: Every spelling of an import of imp (LM009 and LM010 apply to both).
 @pytest.mark.parametrize("statement", IMPORTS)
 def test_every_import_spelling_triggers(statement: str) -> None:
     rules = [rule_by_id("LM009"), rule_by_id("LM010")]
@@ -146,7 +147,7 @@ def test_names_in_strings_comments_and_own_modules_stay() -> None:
     assert rewrite(source) == (source, [])
 
 
-# -- they find the same on the file as read, whatever else runs -----------------------------
+# -- the report-only rules find the same on the file as read, whatever else runs --------
 
 
 def cases_with_report_only_triggers() -> list[Path]:
@@ -155,9 +156,7 @@ def cases_with_report_only_triggers() -> list[Path]:
     return [case for case in cases if applicable_rules(case.read_bytes(), REPORT_ONLY)]
 
 
-@pytest.mark.parametrize(
-    "case", cases_with_report_only_triggers(), ids=lambda p: f"{p.parent.name}/{p.name}"
-)
+@pytest.mark.parametrize("case", cases_with_report_only_triggers(), ids=case_id)
 def test_alone_they_find_what_the_whole_run_finds(case: Path) -> None:
     """The engine runs them first on the file as read; running them alone is the same."""
     data = case.read_bytes()
