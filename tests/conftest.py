@@ -23,19 +23,20 @@ for entry in (FIXTURES, PLUGIN_HOST):
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """``--update-fixtures``: rewrite expected outputs from the current ones (then review the
-    diff with git)."""
+    """``--regen-fixtures``: write the current outputs into the expected-output files instead
+    of comparing them (then review the diff with git)."""
     parser.addoption(
-        "--update-fixtures",
+        "--regen-fixtures",
         action="store_true",
-        help="rewrite fixtures/codemod/*/*.findings from the current findings",
+        help="write the current rewrites and findings into the fixtures' .expected and "
+        ".findings files (fixtures/codemod, fixtures/codemod_shim) instead of comparing",
     )
 
 
 @pytest.fixture
-def update_fixtures(request: pytest.FixtureRequest) -> bool:
-    """Whether the run rewrites expected outputs instead of comparing them."""
-    return bool(request.config.getoption("--update-fixtures"))
+def regen_fixtures(request: pytest.FixtureRequest) -> bool:
+    """Whether the run writes expected outputs instead of comparing them."""
+    return bool(request.config.getoption("--regen-fixtures"))
 
 
 @pytest.fixture(autouse=True)

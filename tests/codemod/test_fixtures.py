@@ -13,12 +13,17 @@ Every output must be stable (a second run changes nothing) and, when the input d
 message follows issue #16's convention (one short sentence, ``kept:`` and the reason for code
 left alone) and its reason has details.
 
-``pytest tests/codemod/test_fixtures.py --update-fixtures`` rewrites the ``.findings`` files
-from the current findings (the ``.expected`` files are still compared): review with git diff.
+``pytest tests/codemod/test_fixtures.py --regen-fixtures`` writes the current rewrites and
+findings into the ``.expected`` and ``.findings`` files instead of comparing them (the other
+checks still run): review the change with git diff.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,8 +31,15 @@ import pytest
 from loadermig.codemod.findings import Finding
 from loadermig.codemod.source import rewrite_source
 
-from ..conftest import FIXTURES
+from ..conftest import FIXTURES, ROOT
 from .behaviour import assert_same_behaviour
+from .expected_files import (
+    expected_findings,
+    expected_output,
+    expected_path,
+    findings_path,
+    write_expected_outputs,
+)
 
 CASES = sorted((FIXTURES / "codemod").glob("LM*/*.py"))
 
@@ -68,42 +80,77 @@ def message_problems(finding: Finding) -> list[str]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_fixture_pair(case: Path, tmp_path: Path, update_fixtures: bool) -> None:
+def test_fixture_pair(case: Path, tmp_path: Path, regen_fixtures: bool) -> None:
     """The rewrite gives the .expected and .findings files exactly, and again nothing; every
     finding is one short sentence with a ``kept:`` reason and details (issue #16); a fixture
     with ``make_loader`` loads the same before and after."""
     data = case.read_bytes()
     outcome = rewrite_source(data, case.name)
     assert outcome.error is None
+    result = outcome.rewritten if outcome.rewritten is not None else data
+    rendered = [f.render().split(":", 1)[1] for f in outcome.findings]
+    if regen_fixtures:
+        write_expected_outputs(case, result, rendered)
     broken = {
         f"{finding.line}:{finding.column} {finding.message}": problems
         for finding in outcome.findings
         if (problems := message_problems(finding))
     }
     assert not broken
-    expected_path = case.with_name(case.name + ".expected")
-    expected = expected_path.read_bytes() if expected_path.exists() else data
-    result = outcome.rewritten if outcome.rewritten is not None else data
-    assert result == expected
-
-    findings_path = case.with_name(case.name + ".findings")
-    expected_findings = (
-        findings_path.read_text(encoding="utf-8").splitlines() if findings_path.exists() else []
-    )
-    rendered = [f.render().split(":", 1)[1] for f in outcome.findings]
-    if update_fixtures and rendered != expected_findings:
-        if rendered:
-            findings_path.write_text("".join(line + "\n" for line in rendered), encoding="utf-8")
-        else:
-            findings_path.unlink()
-        expected_findings = rendered
-    assert rendered == expected_findings
+    assert result == expected_output(case)
+    assert rendered == expected_findings(case)
 
     again = rewrite_source(result, case.name)
     assert again.rewritten is None or again.rewritten == result, "second run changed the file"
 
     if b"def make_loader(" in data and result != data:
         assert_same_behaviour(case, result, tmp_path)
+
+
+#: Two fixture cases the switch test regenerates: one rewritten with findings, one left
+#: unchanged without any.
+REGENERATED = ("LM009/crlf.py", "LM005/noop_words.py")
+
+
+def run_fixture_pairs(project: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """``pytest tests/codemod/test_fixtures.py::test_fixture_pair`` run in ``project``."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options]
+    command.append("tests/codemod/test_fixtures.py::test_fixture_pair")
+    return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+
+
+def test_regen_fixtures_writes_the_expected_outputs_instead_of_comparing(
+    tmp_path: Path,
+) -> None:
+    """In a copy of the tests with two fixture cases whose expected files are stale (a wrong
+    rewrite, a wrong finding, findings for a case without any), the fixture test passes
+    under ``--regen-fixtures`` and leaves exactly the real expected files."""
+    shutil.copytree(
+        ROOT / "tests" / "codemod",
+        tmp_path / "tests" / "codemod",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    for name in ("__init__.py", "conftest.py"):
+        shutil.copyfile(ROOT / "tests" / name, tmp_path / "tests" / name)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    fixtures = tmp_path / "fixtures" / "codemod"
+    for name in REGENERATED:
+        (fixtures / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(FIXTURES / "codemod" / name, fixtures / name)
+    rewritten, unchanged = (fixtures / name for name in REGENERATED)
+    expected_path(rewritten).write_bytes(b"stale\n")
+    findings_path(rewritten).write_text("1:1: LM009 stale [fixed]\n", encoding="utf-8")
+    findings_path(unchanged).write_text("1:1: LM005 stale [manual]\n", encoding="utf-8")
+
+    regenerated = run_fixture_pairs(tmp_path, "--regen-fixtures")
+    assert regenerated.returncode == 0, regenerated.stdout + regenerated.stderr
+    assert "2 passed" in regenerated.stdout
+    real = FIXTURES / "codemod" / REGENERATED[0]
+    assert expected_path(rewritten).read_bytes() == expected_path(real).read_bytes()
+    assert findings_path(rewritten).read_bytes() == findings_path(real).read_bytes()
+    assert not findings_path(unchanged).exists() and not expected_path(unchanged).exists()
 
 
 LONG = "Very" * 30 + "LongName"  # 128 characters

@@ -28,6 +28,7 @@ from loadermig.codemod.source import rewrite_source
 
 from ..conftest import FIXTURES, ROOT
 from . import behaviour
+from .expected_files import expected_findings, expected_output, write_expected_outputs
 from .test_fixtures import message_problems
 from .test_realworld import _interpreter, _probe
 
@@ -39,23 +40,23 @@ STRICT = ("-W", "error::ImportWarning", "-W", "error::DeprecationWarning")
 
 def rewritten(case: Path) -> bytes:
     """The fixture as the shim mode leaves it (its .expected file)."""
-    expected = case.with_name(case.name + ".expected")
-    return expected.read_bytes() if expected.exists() else case.read_bytes()
+    return expected_output(case)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_fixture_pair(case: Path, tmp_path: Path) -> None:
+def test_fixture_pair(case: Path, tmp_path: Path, regen_fixtures: bool) -> None:
     """The shim mode gives the .expected and .findings files exactly, then nothing more; its
     messages follow issue #16; an executable fixture loads the tree as the legacy code did."""
     data = case.read_bytes()
     outcome = rewrite_source(data, case.name, SHIM_RULES)
     assert outcome.error is None
-    assert not {f.message: p for f in outcome.findings if (p := message_problems(f))}
     result = outcome.rewritten if outcome.rewritten is not None else data
+    rendered = [f.render().split(":", 1)[1] for f in outcome.findings]
+    if regen_fixtures:
+        write_expected_outputs(case, result, rendered)
+    assert not {f.message: p for f in outcome.findings if (p := message_problems(f))}
     assert result == rewritten(case)
-    findings = case.with_name(case.name + ".findings")
-    expected = findings.read_text(encoding="utf-8").splitlines() if findings.exists() else []
-    assert [f.render().split(":", 1)[1] for f in outcome.findings] == expected
+    assert rendered == expected_findings(case)
     again = rewrite_source(result, case.name, SHIM_RULES)
     assert not again.changed, "second run changed the file"
     assert not [f for f in again.findings if f.rule == "LM100" and f.fixed]

@@ -1,18 +1,15 @@
-"""LM001, LM004, LM005 beyond the fixture pairs: docs, import forms, import-system semantics."""
+"""LM004 beyond the fixture pairs: import forms, and the import system's semantics around
+``exec_module`` compared with ``module_for_loader``'s (failure, reload, CPython's own)."""
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from loadermig.codemod.rules import rule_by_id
-from loadermig.codemod.source import rewrite_source
 
 from ..conftest import FIXTURES
 from .behaviour import (
@@ -22,35 +19,9 @@ from .behaviour import (
     removed_apis_restored,
     write_tree,
 )
+from .rule_support import DECORATED_LOADER, rewrite
 
 LM004_FIXTURES = FIXTURES / "codemod" / "LM004"
-
-
-def rewrite(source: str, *rule_ids: str) -> tuple[str, list[str]]:
-    """The rewritten source (the input when unchanged) and the rendered findings."""
-    rules = [rule_by_id(rule_id) for rule_id in rule_ids] if rule_ids else None
-    outcome = (
-        rewrite_source(source.encode(), "case.py", rules)
-        if rules
-        else rewrite_source(source.encode(), "case.py")
-    )
-    assert outcome.error is None
-    result = outcome.rewritten.decode() if outcome.rewritten is not None else source
-    return result, [f.render().split(":", 1)[1] for f in outcome.findings]
-
-
-@pytest.mark.parametrize("rule_id", ["LM001", "LM004", "LM005"])
-def test_documentation_is_what_the_rule_does(rule_id: str) -> None:
-    rule = rule_by_id(rule_id)
-    assert rule.TITLE and rule.TRIGGERS and rule.BEFORE and rule.AFTER
-    assert any(word.decode() in rule.BEFORE for word in rule.TRIGGERS)
-    result, findings = rewrite(rule.BEFORE, rule_id)
-    if rule_id == "LM005":
-        assert result == rule.BEFORE
-        assert findings and all(f.endswith("[manual]") for f in findings)
-    else:
-        assert result == rule.AFTER
-        assert [f.endswith("[fixed]") for f in findings] == [True]
 
 
 MFL_FORMS = {
@@ -65,24 +36,14 @@ MFL_FORMS = {
     "shim-module": ("from loadermig.shim import compat", "compat.module_for_loader"),
     "shim-import": ("import loadermig.shim.compat", "loadermig.shim.compat.module_for_loader"),
 }
-LOADER = """{imports}
-
-
-class Loader:
-    def __init__(self, code):
-        self.code = code
-
-    @{decorator}
-    def load_module(self, module):
-        exec(self.code, module.__dict__)
-        return module
-"""
 
 
 @pytest.mark.parametrize("form", sorted(MFL_FORMS))
 def test_lm004_every_import_form(form: str) -> None:
     imports, decorator = MFL_FORMS[form]
-    result, findings = rewrite(LOADER.format(imports=imports, decorator=decorator), "LM004")
+    result, findings = rewrite(
+        DECORATED_LOADER.format(imports=imports, decorator=decorator), "LM004"
+    )
     assert "def exec_module(self, module):" in result
     assert "module_for_loader" not in result and "load_module" not in result
     assert len(findings) == 1 and findings[0].endswith("[fixed]")
@@ -93,7 +54,7 @@ def test_lm004_every_import_form(form: str) -> None:
 
 
 def test_lm004_keeps_an_import_still_used() -> None:
-    source = LOADER.format(
+    source = DECORATED_LOADER.format(
         imports="import importlib.util", decorator="importlib.util.module_for_loader"
     )
     source += "\n\nSPEC = importlib.util.spec_from_loader\n"
@@ -106,7 +67,7 @@ def test_lm004_leaves_an_authors_empty_try_alone() -> None:
         "try:\n    pass\nexcept ImportError:\n    pass\n"
         "try:\n    from importlib.util import module_for_loader\n"
         "except ImportError:\n    from loadermig.shim.compat import module_for_loader\n"
-    ) + LOADER.format(imports="", decorator="module_for_loader")
+    ) + DECORATED_LOADER.format(imports="", decorator="module_for_loader")
     result, _ = rewrite(source, "LM004")
     assert "def exec_module" in result
     assert result.count("try:") == 2  # the author's one stays, so the emptied one does too
@@ -117,42 +78,9 @@ def test_lm004_drops_the_try_it_emptied() -> None:
     source = (
         "try:\n    from importlib.util import module_for_loader\n"
         "except ImportError:\n    from loadermig.shim.compat import module_for_loader\n"
-    ) + LOADER.format(imports="", decorator="module_for_loader")
+    ) + DECORATED_LOADER.format(imports="", decorator="module_for_loader")
     result, _ = rewrite(source, "LM004")
     assert "try" not in result and "module_for_loader" not in result
-
-
-def test_lm005_silent_where_lm004_converted() -> None:
-    source = LOADER.format(
-        imports="from importlib.util import module_for_loader, set_loader, set_package",
-        decorator="set_package\n    @set_loader\n    @module_for_loader",
-    )
-    result, findings = rewrite(source)
-    assert "set_" not in result
-    assert [f.split(" ", 2)[1] for f in findings] == ["LM004"]
-
-
-def test_lm001_gives_later_rules_one_meaning() -> None:
-    source = (
-        "try:\n    from importlib.abc import SourceLoader\n"
-        "except ImportError:\n    from importlib.abc import PyLoader as SourceLoader\n"
-        "\n\nclass L(SourceLoader):\n    pass\n"
-    )
-    result, findings = rewrite(source, "LM001")
-    assert (
-        result == "from importlib.abc import SourceLoader\n\n\nclass L(SourceLoader):\n    pass\n"
-    )
-    assert findings[0].startswith("1:1: LM001 3.1-compat fallback to PyLoader removed")
-
-
-def test_lm001_rule_table_names_are_importable_everywhere() -> None:
-    """The names LM001 treats as never failing to import really exist here."""
-    import importlib.abc
-
-    from loadermig.codemod.rules.lm001_compat_import import ALWAYS_THERE
-
-    for name in ALWAYS_THERE:
-        assert hasattr(importlib.abc, name.rpartition(".")[2]), name
 
 
 # -- what the import system does around exec_module, compared with module_for_loader -------

@@ -1,4 +1,4 @@
-"""LM002/LM003 beyond the fixture pairs: documentation, rule interplay, bytecode behaviour.
+"""LM003 beyond the fixture pairs: a shadowed local, bytecode behaviour, the loader's methods.
 
 The bytecode tests run every rewritten LM003 fixture (``*.py.expected`` defining
 ``make_loader``) on the bare interpreter: bytecode must be written where the legacy loader wrote
@@ -9,7 +9,6 @@ directory that cannot be written must never break an import.
 from __future__ import annotations
 
 import builtins
-import functools
 import importlib
 import importlib.util
 import marshal
@@ -21,12 +20,9 @@ from typing import Any, Callable
 
 import pytest
 
-from loadermig.codemod.rules import rule_by_id
-from loadermig.codemod.rules.lm002_pyloader import PyLoaderRule
 from loadermig.codemod.rules.lm003_pypycloader import PyPycLoaderRule
 from loadermig.codemod.source import rewrite_source
 
-from ..conftest import FIXTURES
 from .behaviour import (
     NAMES,
     PACKAGE,
@@ -35,78 +31,18 @@ from .behaviour import (
     removed_apis_restored,
     write_tree,
 )
-
-LM003_EXECUTABLE = sorted(
-    path
-    for path in (FIXTURES / "codemod" / "LM003").glob("*.py")
-    if path.with_name(path.name + ".expected").exists() and b"def make_loader(" in path.read_bytes()
+from .rule_support import (
+    assert_loader_methods_answer_as_before,
+    case_id,
+    executable_fixtures,
+    outcome,
 )
+
+LM003_EXECUTABLE = executable_fixtures("LM003")
 #: Rewritten onto SourceLoader's path hooks (bytecode at cache_from_source(source)).
 LM003_REWRITTEN = [path for path in LM003_EXECUTABLE if not path.name.startswith("getcode_")]
 #: Rewritten with PyPycLoader's get_code added (bytecode wherever bytecode_path() says).
 LM003_GET_CODE = [path for path in LM003_EXECUTABLE if path.name.startswith("getcode_")]
-
-
-@pytest.mark.parametrize("rule_id", ["LM002", "LM003"])
-def test_documented_example_is_what_the_rule_does(rule_id: str) -> None:
-    rule = rule_by_id(rule_id)
-    outcome = rewrite_source(rule.BEFORE.encode(), "example.py", [rule])
-    assert outcome.rewritten is not None
-    assert outcome.rewritten.decode() == rule.AFTER
-    assert outcome.findings and all(finding.fixed for finding in outcome.findings)
-    assert all(word in rule.BEFORE.encode() for word in rule.TRIGGERS)
-
-
-COMPAT_IDIOM = b"""\
-try:
-    from importlib.abc import SourceLoader
-except ImportError:
-    from importlib.abc import PyLoader as SourceLoader
-
-
-class CustomLoader(SourceLoader):
-    def get_filename(self, fullname):
-        return self.paths[fullname]
-
-    def source_path(self, fullname):
-        try:
-            return self.get_filename(fullname)
-        except ImportError:
-            return None
-"""
-
-
-def test_the_31_compat_idiom_is_left_to_lm001() -> None:
-    outcome = rewrite_source(COMPAT_IDIOM, "compat.py", [PyLoaderRule])
-    assert outcome.rewritten is None
-    assert outcome.findings == []
-
-
-def test_a_base_that_may_be_something_else_is_reported() -> None:
-    source = b"""\
-import sys
-
-if sys.version_info < (3, 4):
-    from importlib.abc import PyLoader as Base
-else:
-    from mylib.loaders import Base
-
-
-class Loader(Base):
-    def source_path(self, fullname):
-        return None
-"""
-    outcome = rewrite_source(source, "switch.py", [PyLoaderRule])
-    assert outcome.rewritten is None
-    [finding] = outcome.findings
-    assert (finding.line, finding.column, finding.fixed) == (9, 14, False)
-    assert "may also be mylib.loaders.Base" in finding.message
-
-
-def test_both_rules_leave_a_file_alone_that_only_mentions_them() -> None:
-    source = b"# PyLoader and PyPycLoader were removed in 3.4\nx = 'PyPycLoader'\n"
-    outcome = rewrite_source(source, "notes.py", [PyLoaderRule, PyPycLoaderRule])
-    assert outcome.parsed and outcome.rewritten is None and outcome.findings == []
 
 
 SHADOWED = """\
@@ -358,50 +294,6 @@ def test_get_code_form_loads_bytecode_without_source(case: Path, tree: Path) -> 
     )
 
 
-# -- the rewritten loaders off the import path ---------------------------------------------
-
-EXECUTABLE = sorted(
-    path
-    for rule in ("LM002", "LM003")
-    for path in (FIXTURES / "codemod" / rule).glob("*.py")
-    if path.with_name(path.name + ".expected").exists() and b"def make_loader(" in path.read_bytes()
-)
-
-
-def outcome(call: Callable[[], Any]) -> tuple[str, Any]:
-    """What calling ``call`` gives: its value (code objects by filename) or its exception type."""
-    try:
-        value = call()
-    except Exception as error:  # the type is what is compared
-        return ("raises", type(error).__name__)
-    return ("returns", value.co_filename if isinstance(value, types.CodeType) else value)
-
-
-def loader_methods(make_loader: Callable[[str, str], Any], root: Path) -> dict[str, Any]:
-    """get_filename, is_package, get_source and get_code for the tree and a missing name."""
-    results: dict[str, Any] = {}
-    for name in (*NAMES, "lmfx.missing"):
-        loader = make_loader(str(root), name) or make_loader(str(root), PACKAGE)
-        for method in ("get_filename", "is_package", "get_source", "get_code"):
-            results[f"{method}({name})"] = outcome(functools.partial(getattr(loader, method), name))
-    return results
-
-
-@pytest.mark.parametrize("case", EXECUTABLE, ids=lambda path: f"{path.parent.name}/{path.name}")
+@pytest.mark.parametrize("case", LM003_EXECUTABLE, ids=case_id)
 def test_the_loader_methods_answer_as_before(case: Path, tmp_path: Path) -> None:
-    write_tree(tmp_path)
-    with removed_apis_restored():
-        before = loader_methods(
-            execute_fixture(case.read_bytes(), str(case), legacy=True).make_loader, tmp_path
-        )
-    after_source = case.with_name(case.name + ".expected").read_bytes()
-    after = loader_methods(
-        execute_fixture(after_source, str(case), legacy=False).make_loader, tmp_path
-    )
-    # The one documented difference (see the fixed finding): without source, get_source
-    # raises (as get_filename does) instead of returning None; not where PyLoader's get_source
-    # was added with PyPycLoader's get_code.
-    assert before.pop("get_source(lmfx.missing)") == ("returns", None)
-    missing = after.pop("get_source(lmfx.missing)")
-    assert missing == ("returns", None) if case in LM003_GET_CODE else missing[0] == "raises"
-    assert after == before
+    assert_loader_methods_answer_as_before(case, tmp_path, get_source_added=case in LM003_GET_CODE)
