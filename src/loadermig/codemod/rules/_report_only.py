@@ -15,7 +15,7 @@ it was read. Two kinds of legacy API are found:
   LM010's) are left alone.
 
 Every fact (deprecated since, removed in) is a :class:`Legacy` entry whose ``where`` lists the
-attributes it is about, which ``tests/codemod/test_lm011_lm016.py`` checks on the running
+attributes it is about, which ``tests/codemod/test_rules.py`` checks on the running
 interpreter: present exactly on the versions before ``removed``.
 """
 
