@@ -4,6 +4,34 @@ The rewriting rules run in that order, and order matters: LM001 collapses the 3.
 ``try``/``except`` import first, so that the later rules see one unambiguous meaning for every
 base class name. LM011-LM016 only report (``REWRITES = False``); the engine runs them before
 the others, on the file as read.
+
+Layout. Adding a rule = a rule module ``lmNNN_<what>.py`` (a :class:`Rule` subclass) +
+fixtures under ``fixtures/codemod/LMNNN/`` + one line in ``ALL_RULES`` (then regenerate
+README's rule details: ``python -m loadermig.codemod.rules.docs README.md``). The helper
+modules, each named for what it holds:
+
+* ``_base``: :class:`Rule` (codemod command plus findings) and ``Problem`` (why code is kept);
+* ``_shared``: one shared tree per file, positions on the file's own lines, skip comments;
+* ``_cst_helpers``: generic CST utilities (walks, body statements, names, ``ClassBody``...);
+* ``_node_finding``: ``NodeFinding``, a finding decided on (node, message, reason);
+* ``_value_flow``: ``Flow``, what the expressions of a loader method may evaluate to;
+* ``_sourceloader_conversion``: LM002/LM003's move of a legacy loader onto ``SourceLoader``;
+* ``_mixins``: the mixin bases LM002/LM003 can see through;
+* ``_pypyc_get_code``: PyPycLoader's own ``get_code``/``get_source``, for LM003;
+* ``_decorators``: the removed ``importlib.util`` loader decorators (LM004, LM005, LM008);
+* ``_exec_module_conversion``: ``load_module`` -> ``create_module`` + ``exec_module``
+  (LM004/LM008): the facts about loader classes and the rules' common base;
+* ``_exec_module_body``: LM004's edits of the decorated method itself;
+* ``_module_for_loader_forms``: LM004's other shapes of ``module_for_loader``;
+* ``_is_package``: the ``is_package()`` LM004 adds to loaders that set ``__path__``;
+* ``_removed_import_cleanup``: emptied ``try`` statements and a blank file start, tidied;
+* ``_load_module``: LM008's reading of a ``load_module`` body (which idiom it is);
+* ``_module_attrs``: what LM008 adds for the ``load_module`` fallback's side effects;
+* ``_finders``: LM006/LM007's delegating ``find_spec`` for PEP 302 finders;
+* ``_stack_inspection``: which methods read the call stack;
+* ``_imp``: LM009/LM010's reading of ``imp`` uses;
+* ``_report_only``: what the report-only rules LM011-LM016 share;
+* ``docs``: rule documentation in Markdown and text (README's rule details).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ stack) and inserts it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 import libcst as cst
@@ -22,12 +22,12 @@ from libcst.metadata import (
     GlobalScope,
     ImportAssignment,
     PositionProvider,
-    Scope,
     ScopeProvider,
 )
 
 from ._base import KEPT, Problem, Rule, fitted
-from ._classes import parse_method, walk
+from ._cst_helpers import ClassBody, parse_method, walk
+from ._node_finding import NodeFinding
 from ._stack_inspection import StackReaders
 
 #: Bases that define none of find_spec, find_module, find_loader, __getattr__.
@@ -52,7 +52,7 @@ METACLASSES = frozenset({"abc.ABCMeta"})
 
 
 @dataclass
-class Plan:
+class FindSpecPlan:
     """The ``find_spec`` to add to one class, after ``anchor``, and the imports it needs.
 
     The method is ``lines`` (4-space source), or ``method`` when built from the tree.
@@ -66,34 +66,6 @@ class Plan:
     method: cst.FunctionDef | None = None
 
 
-@dataclass
-class Refusal:
-    """Why a class is left alone, reported at ``node``: the message and its details' key."""
-
-    node: cst.CSTNode
-    message: str
-    reason: str
-
-
-@dataclass
-class ClassView:
-    """A class body's direct ``def``s and the names its scope binds."""
-
-    node: cst.ClassDef
-    scope: Scope | None
-    defs: dict[str, cst.FunctionDef] = field(default_factory=dict)
-
-    def binds(self, name: str) -> bool:
-        """Whether the class body binds ``name`` anywhere (def, assignment, import)."""
-        return self.scope is not None and bool(self.scope.assignments[name])
-
-    def plain_def(self, name: str) -> cst.FunctionDef | None:
-        """``name``'s def when it is the one binding of ``name``, directly in the body."""
-        if self.scope is None or len(self.scope.assignments[name]) != 1:
-            return None
-        return self.defs.get(name)
-
-
 class FinderRule(Rule):
     """Add ``find_spec`` to legacy finder classes; subclasses pick classes and write it."""
 
@@ -102,30 +74,30 @@ class FinderRule(Rule):
     #: How every refusal of the rule starts.
     NOT_DONE: ClassVar[str]
 
-    def plan(self, view: ClassView) -> Plan | Refusal | None:
+    def plan(self, view: ClassBody) -> FindSpecPlan | NodeFinding | None:
         """What to do with one class (None: not a finder of this rule's kind)."""
         raise NotImplementedError
 
     def visit_Module(self, node: cst.Module) -> None:
         """Index the module's classes and its ``sys.path_hooks`` statements."""
         self.module_node = node
-        self._plans: dict[cst.ClassDef, Plan] = {}
-        self._views: dict[str, list[ClassView]] = {}
+        self._plans: dict[cst.ClassDef, FindSpecPlan] = {}
+        self._views: dict[str, list[ClassBody]] = {}
         self._hooked: set[str] = set()
         self._instances_on_meta_path: set[str] = set()
         self._named_on_meta_path: set[str] = set()
         node.visit(_Index(self))
         self.stack_readers = StackReaders(node)
 
-    def view(self, node: cst.ClassDef) -> ClassView:
-        """The class as :class:`ClassView`."""
+    def view(self, node: cst.ClassDef) -> ClassBody:
+        """The class as :class:`ClassBody`."""
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
         first = body[0] if body else None
         scope = self.get_metadata(ScopeProvider, first, None) if first is not None else None
-        view = ClassView(node, scope if isinstance(scope, ClassScope) else None)
+        view = ClassBody(node, scope if isinstance(scope, ClassScope) else None)
         for statement in body:
             if isinstance(statement, cst.FunctionDef):
-                view.defs.setdefault(statement.name.value, statement)
+                view.methods.setdefault(statement.name.value, statement)
         return view
 
     def only_instances_on_meta_path(self, node: cst.ClassDef) -> bool:
@@ -146,11 +118,13 @@ class FinderRule(Rule):
         decision = self.plan(view)
         if decision is None:
             return
-        if isinstance(decision, Plan):
+        if isinstance(decision, FindSpecPlan):
             problem = self.class_problem(view, decision.anchor)
             if problem is not None:
-                decision = Refusal(problem.node, self.NOT_DONE + problem.message, problem.reason)
-        if isinstance(decision, Refusal):
+                decision = NodeFinding(
+                    problem.node, self.NOT_DONE + problem.message, problem.reason
+                )
+        if isinstance(decision, NodeFinding):
             self.report(decision.node, decision.message, fixed=False, reason=decision.reason)
             return
         self._plans[node] = decision
@@ -180,7 +154,7 @@ class FinderRule(Rule):
             return Problem(f"{name}() is async", "async")
         return None
 
-    def delegation_problem(self, node: cst.FunctionDef, view: ClassView) -> Problem | None:
+    def delegation_problem(self, node: cst.FunctionDef, view: ClassBody) -> Problem | None:
         """Why a ``find_spec`` calling ``node`` could call itself back, or run other code.
 
         ``importlib.abc``'s ``find_module``/``find_loader`` (3.4-3.11) call ``self.find_spec``:
@@ -233,13 +207,13 @@ class FinderRule(Rule):
                 return Problem(message, "calls-default")
         return None
 
-    def _super_is_local(self, view: ClassView, method: str, seen: set[int]) -> bool:
+    def _super_is_local(self, view: ClassBody, method: str, seen: set[int]) -> bool:
         """Whether ``super().<method>`` in ``view`` reaches a def of this module that itself
         calls neither ``super()`` nor ``find_spec`` (a class without bases may get some
         later, as CPython's own test mocks do: that counts as unknown)."""
         return self._super_target(view, method, seen) is True
 
-    def _super_target(self, view: ClassView, method: str, seen: set[int]) -> bool | None:
+    def _super_target(self, view: ClassBody, method: str, seen: set[int]) -> bool | None:
         """True: the first base defining ``method`` is a safe def here; False: unknown or
         unsafe; None: no base of this module defines it."""
         if id(view.node) in seen or view.node.keywords:
@@ -264,31 +238,31 @@ class FinderRule(Rule):
                 return deeper
         return None
 
-    def stack_problem(self, view: ClassView, node: cst.FunctionDef) -> Problem | None:
+    def stack_problem(self, view: ClassBody, node: cst.FunctionDef) -> Problem | None:
         """Why calling ``node`` from a new method changes the frames it (or its callees) see."""
-        read = self.stack_readers.first_read(node, view.defs)
+        read = self.stack_readers.first_read(node, view.methods)
         if read is None:
             return None
         line = self.get_metadata(PositionProvider, read).start.line
         return Problem(f"{node.name.value}() reads the call stack (line {line})", "stack")
 
-    def class_problem(self, view: ClassView, anchor: cst.FunctionDef) -> Refusal | None:
+    def class_problem(self, view: ClassBody, anchor: cst.FunctionDef) -> NodeFinding | None:
         """Why adding ``find_spec`` to the class could change what the import system does."""
         name = view.node.name.value
         for attr in ("__getattr__", "__getattribute__"):
             if view.binds(attr):
-                return Refusal(anchor, f"{name} defines {attr}()", "getattr")
+                return NodeFinding(anchor, f"{name} defines {attr}()", "getattr")
         for legacy in ("find_module", "find_loader"):
             if view.binds(legacy) and view.plain_def(legacy) is None:
-                return Refusal(
+                return NodeFinding(
                     anchor, f"{name} binds {legacy} other than by one plain def", "binding"
                 )
         problem = self._bases_problem(view, anchor, seen=set())
         return problem or self._importlib_problem(view.node, anchor)
 
     def _bases_problem(
-        self, view: ClassView, anchor: cst.FunctionDef, seen: set[int]
-    ) -> Refusal | None:
+        self, view: ClassBody, anchor: cst.FunctionDef, seen: set[int]
+    ) -> NodeFinding | None:
         if id(view.node) in seen:
             return None
         seen.add(id(view.node))
@@ -298,7 +272,7 @@ class FinderRule(Rule):
             if word == "metaclass" and names and names <= METACLASSES:
                 continue
             code = self.module_node.code_for_node(keyword.value).strip()
-            return Refusal(
+            return NodeFinding(
                 anchor,
                 fitted(
                     f"{view.node.name.value} has the class keyword {word}={code}",
@@ -314,7 +288,7 @@ class FinderRule(Rule):
                 continue
             local = [v for n in sorted(names) for v in self._views.get(n, [])]
             if not names or not local or len(local) != len(names):
-                return Refusal(
+                return NodeFinding(
                     anchor,
                     fitted(
                         f"base class {code} of {view.node.name.value} is unknown to this rule",
@@ -326,7 +300,7 @@ class FinderRule(Rule):
             for other in local:
                 for method in ("find_spec", "find_loader", "__getattr__", "__getattribute__"):
                     if other.binds(method):
-                        return Refusal(
+                        return NodeFinding(
                             anchor,
                             fitted(
                                 f"{view.node.name.value} inherits {method} from {code}",
@@ -340,24 +314,24 @@ class FinderRule(Rule):
                     return problem
         return None
 
-    def neutral_bases(self, view: ClassView) -> frozenset[str]:
+    def neutral_bases(self, view: ClassBody) -> frozenset[str]:
         """Bases that cannot change which finder method the import system calls."""
         return NEUTRAL_BASES
 
-    def _importlib_problem(self, cls: cst.ClassDef, anchor: cst.FunctionDef) -> Refusal | None:
+    def _importlib_problem(self, cls: cst.ClassDef, anchor: cst.FunctionDef) -> NodeFinding | None:
         """The new method says ``importlib.util``: that name must be the module's import."""
         scope = self.get_metadata(ScopeProvider, cls, None)
         while scope is not None and not isinstance(scope, GlobalScope):
             if not isinstance(scope, ClassScope) and scope.assignments["importlib"]:
-                return Refusal(
+                return NodeFinding(
                     anchor, "a function around the class binds the name importlib", "importlib"
                 )
             scope = scope.parent
         if scope is None:
-            return Refusal(anchor, "loadermig cannot tell where the class is", "importlib")
+            return NodeFinding(anchor, "loadermig cannot tell where the class is", "importlib")
         for assignment in scope.assignments["importlib"]:
             if not _imports_importlib(assignment):
-                return Refusal(
+                return NodeFinding(
                     anchor,
                     f"importlib is bound to something else (line {self._line(assignment)})",
                     "importlib",
@@ -390,11 +364,11 @@ class FinderRule(Rule):
         return updated_node.with_changes(body=updated_node.body.with_changes(body=statements))
 
 
-def _super_attributes(view: ClassView) -> frozenset[str]:
+def _super_attributes(view: ClassBody) -> frozenset[str]:
     """Attributes a method of the class sets to ``super(...)`` (``self.super = super(C, self)``,
     as pyximport's PyImporter does)."""
     found: set[str] = set()
-    for method in view.defs.values():
+    for method in view.methods.values():
         for child in walk(method):
             if (
                 isinstance(child, cst.Assign)

@@ -14,7 +14,7 @@ import libcst as cst
 from libcst.metadata import Assignment, ClassScope, FunctionScope, ScopeProvider
 
 from ._base import Rule
-from ._classes import body_statements, walk
+from ._cst_helpers import body_statements, walk
 
 
 def sets_path(statement: cst.CSTNode, module: str) -> bool:

@@ -45,8 +45,7 @@ from libcst.metadata import (
 )
 
 from ._base import Rule, code
-from ._classes import has_docstring, walk
-from ._decorators import own_statements
+from ._cst_helpers import has_docstring, own_statements, walk
 
 _S = TypeVar("_S", bound=cst.BaseSmallStatement)
 

@@ -11,15 +11,11 @@ elsewhere, stays a reason to keep the class.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import libcst as cst
 from libcst.metadata import Assignment, ScopeProvider
 
 from ._base import KEPT, Problem, Rule, code
-
-if TYPE_CHECKING:
-    from ._classes import ClassInfo
+from ._cst_helpers import ClassBody
 
 
 def local_mixin(
@@ -47,7 +43,7 @@ def local_mixin(
     return mixin
 
 
-def mixin_hides(mixin: ClassInfo, info: ClassInfo, name: str) -> bool:
+def mixin_hides(mixin: ClassBody, info: ClassBody, name: str) -> bool:
     """Whether the mixin defines ``name`` and the class does not (so the rewrite would add
     one to the class that hides the mixin's)."""
     return mixin.binds(name) and not info.binds(name)

@@ -20,14 +20,8 @@ from libcst.codemod import CodemodContext
 from libcst.metadata import Assignment, ParentNodeProvider, ScopeProvider
 
 from ._base import KEPT, Problem, Rule
-from ._decorators import (
-    MODULE_FOR_LOADER,
-    ExecModuleConversion,
-    LoaderClasses,
-    decorator_names,
-    denotes,
-    removed_decorator,
-)
+from ._decorators import MODULE_FOR_LOADER, decorator_names, denotes, removed_decorator
+from ._exec_module_conversion import ExecModuleConversion, LoaderClasses
 
 
 def _plain_params(node: cst.FunctionDef, count: int) -> list[str] | None:

@@ -35,7 +35,7 @@ from libcst.metadata import (
 )
 
 from ._base import Rule, code, dotted, fitted
-from ._classes import assigned_value, body_statements, referents
+from ._cst_helpers import assigned_value, body_statements, referents
 
 
 @dataclass(frozen=True)

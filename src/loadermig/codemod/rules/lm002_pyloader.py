@@ -4,7 +4,7 @@ PyLoader (removed in Python 3.4) built everything on ``source_path(fullname)``, 
 and ``is_package``; SourceLoader builds on ``get_filename`` and ``get_data``. The class keeps
 all its methods and gains the ``get_filename`` PyLoader used to supply (``source_path()``, and
 ImportError where that is None), so code calling ``self.source_path()`` keeps working. The
-checks that keep a class as it is live in :mod:`._classes`.
+checks that keep a class as it is live in :mod:`._sourceloader_conversion`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from ._classes import ClassInfo, LegacyBaseRule, Plan, Problem, legacy_base_details
+from ._node_finding import NodeFinding
+from ._sourceloader_conversion import (
+    LegacyBaseClass,
+    LegacyBaseRule,
+    SourceLoaderPlan,
+    legacy_base_details,
+)
 
 _CONVERTED = (
     "The class now derives from importlib.abc.SourceLoader, which every Python since 3.2 has; "
@@ -67,7 +73,9 @@ class DirLoader(SourceLoader):
     def is_package(self, fullname): ...
 '''
 
-    def plan_methods(self, info: ClassInfo, plan: Plan, problems: list[Problem]) -> None:
+    def plan_methods(
+        self, info: LegacyBaseClass, plan: SourceLoaderPlan, problems: list[NodeFinding]
+    ) -> None:
         """Nothing beyond the shared rewrite; say what was done."""
         if info.binds("get_filename"):
             done, reason = "now subclasses SourceLoader", "converted-own-get-filename"

@@ -29,22 +29,17 @@ from typing import ClassVar
 import libcst as cst
 from libcst.metadata import BuiltinAssignment, ImportAssignment, ParentNodeProvider
 
-from ._base import KEPT, fitted
-from ._base import Problem as BaseProblem
-from ._classes import (
-    ClassInfo,
-    Flow,
-    Kind,
-    LegacyBaseRule,
-    Plan,
-    Problem,
-    body_statements,
-    has_docstring,
-    leading_lines,
-    legacy_base_details,
-    walk,
-)
+from ._base import KEPT, Problem, fitted
+from ._cst_helpers import body_statements, has_docstring, leading_lines, walk
+from ._node_finding import NodeFinding
 from ._pypyc_get_code import BUILTINS, GET_CODE, GET_SOURCE, MODULES, REPLACED
+from ._sourceloader_conversion import (
+    LegacyBaseClass,
+    LegacyBaseRule,
+    SourceLoaderPlan,
+    legacy_base_details,
+)
+from ._value_flow import Flow, Kind
 
 #: Exceptions whose handler also catches OSError.
 OSERROR_CATCHERS = (
@@ -289,9 +284,11 @@ class CachingLoader(SourceLoader):
     # get_data, is_package: unchanged
 '''
 
-    def plan_methods(self, info: ClassInfo, plan: Plan, problems: list[Problem]) -> None:
+    def plan_methods(
+        self, info: LegacyBaseClass, plan: SourceLoaderPlan, problems: list[NodeFinding]
+    ) -> None:
         """Translate to SourceLoader's path hooks, else add PyPycLoader's get_code."""
-        attempt: list[Problem] = []
+        attempt: list[NodeFinding] = []
         self._plan_path_hooks(info, plan, attempt)
         if not attempt:
             return
@@ -313,21 +310,19 @@ class CachingLoader(SourceLoader):
             )
         )
 
-    def _get_code_problem(self, info: ClassInfo) -> BaseProblem | None:
+    def _get_code_problem(self, info: LegacyBaseClass) -> Problem | None:
         """Why PyPycLoader's get_code cannot be added to the class (None: it can)."""
         for name in REPLACED:
             if info.binds(name):
-                return BaseProblem(
+                return Problem(
                     f"defines {name}(), which the added one would replace", "own-get-code"
                 )
         for name in LEGACY_METHODS:
             if not info.binds(name):
-                return BaseProblem(
-                    f"does not define {name}(), which get_code() needs", "not-defined"
-                )
+                return Problem(f"does not define {name}(), which get_code() needs", "not-defined")
         for name in BUILTINS:
             if not all(isinstance(a, BuiltinAssignment) for a in info.scope[name]):
-                return BaseProblem(
+                return Problem(
                     f"not rewritten: the added get_code() would use {name}, which is rebound",
                     "builtin-rebound",
                 )
@@ -336,12 +331,14 @@ class CachingLoader(SourceLoader):
             for assignment in info.scope[top]:
                 names = {q.name for q in assignment.get_qualified_names_for(top)}
                 if not isinstance(assignment, ImportAssignment) or names != {top}:
-                    return BaseProblem(
+                    return Problem(
                         f"not rewritten: the module binds {top} to something else", "module-rebound"
                     )
         return None
 
-    def _plan_path_hooks(self, info: ClassInfo, plan: Plan, problems: list[Problem]) -> None:
+    def _plan_path_hooks(
+        self, info: LegacyBaseClass, plan: SourceLoaderPlan, problems: list[NodeFinding]
+    ) -> None:
         """Translate source_mtime and write_bytecode; check bytecode_path."""
         methods = {name: info.methods.get(name) for name in LEGACY_METHODS}
         for name, method in methods.items():
@@ -380,7 +377,7 @@ class CachingLoader(SourceLoader):
             )
         )
         plan.notes.append(
-            Problem(
+            NodeFinding(
                 bytecode.name,
                 fitted(
                     f"`{info.name}.bytecode_path()` kept for get_filename()",
@@ -392,9 +389,9 @@ class CachingLoader(SourceLoader):
 
     # -- checks ----------------------------------------------------------------------------
 
-    def _used_elsewhere(self, info: ClassInfo) -> list[Problem]:
+    def _used_elsewhere(self, info: LegacyBaseClass) -> list[NodeFinding]:
         """Calls of the methods to be renamed, and subclasses overriding the legacy methods."""
-        problems: list[Problem] = []
+        problems: list[NodeFinding] = []
         for node in walk(self.module_node):
             if isinstance(node, cst.Attribute) and node.attr.value in RENAMED:
                 problems.append(
@@ -420,20 +417,20 @@ class CachingLoader(SourceLoader):
         return problems
 
     def _check_bytecode_path(
-        self, info: ClassInfo, method: cst.FunctionDef, problems: list[Problem]
+        self, info: LegacyBaseClass, method: cst.FunctionDef, problems: list[NodeFinding]
     ) -> bool | None:
         """Whether bytecode_path always gives the standard location (None: not provable)."""
         flow = Flow(self, method)
         name = f"`{info.name}.bytecode_path()`"
         if not flow.is_plain(2):
-            problems.append(Problem(method.name, f"{KEPT}{name} {_UNUSUAL}", "unusual"))
+            problems.append(NodeFinding(method.name, f"{KEPT}{name} {_UNUSUAL}", "unusual"))
             return None
         for node in flow.raises:
-            problems.append(Problem(node, f"{KEPT}{name} raises here", "bytecode-raises"))
+            problems.append(NodeFinding(node, f"{KEPT}{name} raises here", "bytecode-raises"))
         wrong = [r for r in flow.returns if r.value and not flow.value(r.value) <= _STANDARD]
         if wrong or not flow.return_values() <= _STANDARD:
             problems.append(
-                Problem(
+                NodeFinding(
                     wrong[0] if wrong else method.name,
                     fitted(
                         f"{KEPT}{name} returns a location other than cache_from_source(source)",
@@ -450,11 +447,11 @@ class CachingLoader(SourceLoader):
 
     def _translate(
         self,
-        info: ClassInfo,
+        info: LegacyBaseClass,
         method: cst.FunctionDef,
         key: Kind,
         new_name: str,
-        problems: list[Problem],
+        problems: list[NodeFinding],
         *,
         bytecode_is_cache: bool = False,
     ) -> cst.FunctionDef | None:
@@ -467,7 +464,7 @@ class CachingLoader(SourceLoader):
         name = f"`{info.name}.{method.name.value}()`"
         arity = 2 if key is Kind.SOURCE else 3
         if not flow.is_plain(arity):
-            problems.append(Problem(method.name, f"{KEPT}{name} {_UNUSUAL}", "unusual"))
+            problems.append(NodeFinding(method.name, f"{KEPT}{name} {_UNUSUAL}", "unusual"))
             return None
         statements = list(body_statements(method))
         start = 1 if has_docstring(statements) else 0
@@ -501,11 +498,11 @@ class CachingLoader(SourceLoader):
         stray = [node for node in flow.param_accesses(1) if node not in covered]
         if stray:
             why, reason = self._stray_reason(flow, key, stray[0])
-            problems.append(Problem(stray[0], f"{KEPT}{name} {why}", reason))
+            problems.append(NodeFinding(stray[0], f"{KEPT}{name} {why}", reason))
             return None
         if key is Kind.CACHE and (leak := self._unprotected(method, covered)) is not None:
             problems.append(
-                Problem(leak, f"{KEPT}{name} can let an OSError escape here", "oserror")
+                NodeFinding(leak, f"{KEPT}{name} can let an OSError escape here", "oserror")
             )
             return None
         new = method.visit(_Rewrite(method, new_name, param, dropped, replaced))

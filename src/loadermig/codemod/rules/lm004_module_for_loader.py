@@ -28,18 +28,8 @@ from libcst.metadata import (
 )
 
 from ._base import Problem, fitted
-from ._classes import walk
-from ._decorators import (
-    CLASS_DETAILS,
-    MODULE_FOR_LOADER,
-    PLAIN_BASES,
-    ClassFacts,
-    LoaderClasses,
-    decorator_names,
-    denotes,
-    own_statements,
-    removed_decorator,
-)
+from ._cst_helpers import own_statements, walk
+from ._decorators import MODULE_FOR_LOADER, decorator_names, denotes, removed_decorator
 from ._exec_module_body import (
     decorator_comments,
     ends_in_return_or_raise,
@@ -47,6 +37,7 @@ from ._exec_module_body import (
     module_param,
     without_last_statement,
 )
+from ._exec_module_conversion import CLASS_DETAILS, PLAIN_BASES, ClassFacts, LoaderClasses
 from ._is_package import is_package_method, package_test
 from ._module_for_loader_forms import AssignedLoadModules, delegated_helper, name_uses
 
@@ -71,7 +62,7 @@ _BY_HAND = (
 
 
 @dataclass
-class _Plan:
+class _DecoratedMethodPlan:
     """How one decorated method is rewritten."""
 
     final: cst.Return | None
@@ -214,7 +205,7 @@ class ModuleForLoaderRule(AssignedLoadModules):
 
     def __init__(self, context: CodemodContext) -> None:
         super().__init__(context)
-        self._plans: dict[cst.FunctionDef, _Plan] = {}
+        self._plans: dict[cst.FunctionDef, _DecoratedMethodPlan] = {}
         self._bare_returns: set[cst.Return] = set()
         #: Helper form: the delegating ``load_module`` of each converted helper, to delete.
         self._delegates: dict[cst.FunctionDef, cst.FunctionDef] = {}
@@ -396,7 +387,7 @@ class ModuleForLoaderRule(AssignedLoadModules):
         )
         return package_test(self, owner, method) if plain else None
 
-    def _plan(self, node: cst.FunctionDef, facts: ClassFacts) -> _Plan:
+    def _plan(self, node: cst.FunctionDef, facts: ClassFacts) -> _DecoratedMethodPlan:
         param = module_param(node)
         assert param is not None
         wanted = self.qualified_names(param.name)
@@ -410,13 +401,13 @@ class ModuleForLoaderRule(AssignedLoadModules):
         ):
             final = None  # a final ``return`` / ``return None`` stays as it is
         self_param = [*node.params.posonly_params, *node.params.params][0]
-        return _Plan(final, not facts.has_create_module, self_param.name.value)
+        return _DecoratedMethodPlan(final, not facts.has_create_module, self_param.name.value)
 
     def _done_message(
         self,
         node: cst.FunctionDef,
         kinds: Sequence[str | None],
-        plan: _Plan,
+        plan: _DecoratedMethodPlan,
         facts: ClassFacts,
     ) -> str:
         if node in self._delegates:

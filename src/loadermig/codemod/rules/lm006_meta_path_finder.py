@@ -26,21 +26,20 @@ from typing import ClassVar
 import libcst as cst
 
 from ._base import KEPT, Problem, fitted
-from ._classes import has_docstring, walk
+from ._cst_helpers import ClassBody, has_docstring, walk
 from ._finders import (
     BY_HAND,
     FINDER_DETAILS,
     LOADER_NOTE,
     NEUTRAL_BASES,
-    ClassView,
     FinderRule,
-    Plan,
-    Refusal,
+    FindSpecPlan,
     accepts_positional,
     arity,
     reads_parameter,
     receiver_kind,
 )
+from ._node_finding import NodeFinding
 
 FIND_SPEC = (
     "def find_spec(self, fullname, path=None, target=None):",
@@ -131,14 +130,14 @@ class MetaPathFinderRule(FinderRule):
         "\n" + "".join(f"    {line}\n" for line in FIND_SPEC)
     )
 
-    def plan(self, view: ClassView) -> Plan | Refusal | None:
+    def plan(self, view: ClassBody) -> FindSpecPlan | NodeFinding | None:
         """Own classes binding ``find_module`` but no ``find_loader`` (LM007's)."""
         if not view.binds("find_module") or view.binds("find_loader"):
             return None
         node = view.plain_def("find_module")
         cls = view.node.name.value
         if node is None:
-            return Refusal(
+            return NodeFinding(
                 view.node,
                 self.NOT_DONE + f"{cls} binds find_module other than by one plain def",
                 "binding",
@@ -171,21 +170,23 @@ class MetaPathFinderRule(FinderRule):
             elif reads_parameter(node, path_index + 1):
                 problem = Problem("also a path hook, and find_module() reads path", "path-hooks")
         if problem is not None:
-            return Refusal(node, self.NOT_DONE + problem, problem.reason)
+            return NodeFinding(node, self.NOT_DONE + problem, problem.reason)
         stack = self.stack_problem(view, node)
         if stack is not None:
             moved = self.moved_body(view, node) if kind == "instance" else None
             if moved is None:
-                return Refusal(node, self.NOT_DONE + stack, stack.reason)
+                return NodeFinding(node, self.NOT_DONE + stack, stack.reason)
             message = fitted(
                 f"find_spec() added to {cls}, with find_module()'s body",
                 "find_spec() added, with find_module()'s body",
             )
-            return Plan(node, (), ("importlib.util",), message, "moved", moved)
+            return FindSpecPlan(node, (), ("importlib.util",), message, "moved", moved)
         lines = FIND_SPEC_ON_CLASS if kind in ("static", "class") else FIND_SPEC
-        return Plan(node, lines, ("importlib.util",), f"find_spec() added to {cls}", "added")
+        return FindSpecPlan(
+            node, lines, ("importlib.util",), f"find_spec() added to {cls}", "added"
+        )
 
-    def moved_body(self, view: ClassView, node: cst.FunctionDef) -> cst.FunctionDef | None:
+    def moved_body(self, view: ClassBody, node: cst.FunctionDef) -> cst.FunctionDef | None:
         """``find_spec`` with ``node``'s own body, where that keeps the frames it sees.
 
         Only for a stack walker that skips the import system's frames by name (however many
@@ -198,7 +199,7 @@ class MetaPathFinderRule(FinderRule):
             or params.star_arg is not cst.MaybeSentinel.DEFAULT
             or params.kwonly_params
             or params.star_kwarg is not None
-            or not self.stack_readers.skips_importlib_frames(node, view.defs)
+            or not self.stack_readers.skips_importlib_frames(node, view.methods)
         ):
             return None
         receiver, fullname, path = (param.name.value for param in params.params)
@@ -239,7 +240,7 @@ class MetaPathFinderRule(FinderRule):
             leading_lines=(),
         )
 
-    def neutral_bases(self, view: ClassView) -> frozenset[str]:
+    def neutral_bases(self, view: ClassBody) -> frozenset[str]:
         """Plain bases plus the meta path finder ABCs (whose find_module is overridden)."""
         return NEUTRAL_BASES | {"importlib.abc.MetaPathFinder", "importlib.abc.Finder"}
 

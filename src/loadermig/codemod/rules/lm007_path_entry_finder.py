@@ -19,17 +19,17 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from ._base import KEPT, Problem
+from ._cst_helpers import ClassBody
 from ._finders import (
     BY_HAND,
     FINDER_DETAILS,
     LOADER_NOTE,
     NEUTRAL_BASES,
-    ClassView,
     FinderRule,
-    Plan,
-    Refusal,
+    FindSpecPlan,
     arity,
 )
+from ._node_finding import NodeFinding
 
 FROM_FIND_LOADER = (
     "def find_spec(self, fullname, target=None):",
@@ -99,13 +99,13 @@ class PathEntryFinderRule(FinderRule):
         "\n" + "".join(f"    {line}\n" for line in FROM_FIND_MODULE)
     )
 
-    def plan(self, view: ClassView) -> Plan | Refusal | None:
+    def plan(self, view: ClassBody) -> FindSpecPlan | NodeFinding | None:
         """Own classes with ``find_loader``, or with an undecorated 1-argument ``find_module``."""
         cls = view.node.name.value
         if view.binds("find_loader"):
             node = view.plain_def("find_loader")
             if node is None:
-                return Refusal(
+                return NodeFinding(
                     view.node,
                     self.NOT_DONE + f"{cls} binds find_loader other than by one plain def",
                     "binding",
@@ -119,8 +119,8 @@ class PathEntryFinderRule(FinderRule):
                 problem or self.delegation_problem(node, view) or self.stack_problem(view, node)
             )
             if problem is not None:
-                return Refusal(node, self.NOT_DONE + problem, problem.reason)
-            return Plan(
+                return NodeFinding(node, self.NOT_DONE + problem, problem.reason)
+            return FindSpecPlan(
                 node,
                 FROM_FIND_LOADER,
                 ("importlib.util", "importlib.machinery"),
@@ -132,15 +132,15 @@ class PathEntryFinderRule(FinderRule):
             return None  # LM006 reports every other find_module
         for base in view.node.bases:
             if self.refers_to(base.value, "importlib.abc.PathEntryFinder"):
-                return Refusal(
+                return NodeFinding(
                     node,
                     self.NOT_DONE + f"{cls} inherits find_loader() from PathEntryFinder",
                     "inherits-find-loader",
                 )
         problem = self.delegation_problem(node, view) or self.stack_problem(view, node)
         if problem is not None:
-            return Refusal(node, self.NOT_DONE + problem, problem.reason)
-        return Plan(
+            return NodeFinding(node, self.NOT_DONE + problem, problem.reason)
+        return FindSpecPlan(
             node,
             FROM_FIND_MODULE,
             ("importlib.util",),
@@ -148,7 +148,7 @@ class PathEntryFinderRule(FinderRule):
             "added-find-module",
         )
 
-    def neutral_bases(self, view: ClassView) -> frozenset[str]:
+    def neutral_bases(self, view: ClassBody) -> frozenset[str]:
         """Plain bases; PathEntryFinder too when the class overrides its find_loader()."""
         if view.binds("find_loader"):
             return NEUTRAL_BASES | {"importlib.abc.PathEntryFinder"}

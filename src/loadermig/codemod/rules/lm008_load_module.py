@@ -31,16 +31,13 @@ from libcst.codemod import CodemodContext
 from libcst.metadata import BuiltinAssignment, ImportAssignment, PositionProvider, ScopeProvider
 
 from ._base import FINDINGS_KEY, KEPT, fitted
-from ._classes import body_statements, parse_method, walk
-from ._decorators import (
+from ._cst_helpers import body_statements, parse_method, walk
+from ._decorators import SET_LOADER, SET_PACKAGE, decorator_names, removed_decorator
+from ._exec_module_conversion import (
     CLASS_DETAILS,
-    SET_LOADER,
-    SET_PACKAGE,
     ClassFacts,
     ExecModuleConversion,
     LoaderClasses,
-    decorator_names,
-    removed_decorator,
 )
 from ._load_module import SHAPE_DETAILS, NotConvertible, Shape, after_guard, read_shape
 from ._module_attrs import fallback_fill_ins, load_module_on_exec_module

@@ -18,8 +18,8 @@ from typing import ClassVar
 
 import libcst as cst
 
-from ._classes import legacy_names
 from ._report_only import Legacy, MethodCallsRule, legacy_details
+from ._sourceloader_conversion import legacy_names
 
 _LOADERS = (
     "importlib.machinery.SourceFileLoader",

@@ -4,16 +4,15 @@
 every import form counts), decides whether the class can move to
 ``importlib.abc.SourceLoader`` without changing what it does, and either rewrites it (new base
 in the style it was written, ``get_filename`` added, imports fixed) or leaves it byte for byte
-as it is with a finding that says why. :class:`Flow` is the small value analysis both rules use
-to prove that a method's result is, say, ``self.source_path(fullname)``.
+as it is with a finding that says why. The value analysis both rules use to read the
+methods is :mod:`._value_flow`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 import libcst as cst
 from libcst.metadata import (
@@ -26,14 +25,24 @@ from libcst.metadata import (
 )
 
 from ._base import KEPT, Rule, fitted
+from ._cst_helpers import (
+    ClassBody,
+    body_statements,
+    has_docstring,
+    is_name,
+    leading_lines,
+    only_small_statement,
+    parse_method,
+    referents,
+    walk,
+)
 from ._mixins import local_mixin, mixin_hides
+from ._node_finding import NodeFinding
+from ._value_flow import Flow, Kind
 
 SOURCE_LOADER = "importlib.abc.SourceLoader"
-CACHE_FROM_SOURCE = ("importlib.util.cache_from_source", "imp.cache_from_source")
 #: SourceLoader calls these during imports; PyLoader and PyPycLoader never did.
 SOURCE_LOADER_HOOKS = ("path_stats", "path_mtime", "set_data", "source_to_code")
-_NESTED_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
-_T = TypeVar("_T", bound=cst.CSTNode)
 
 #: PyLoader's get_filename, in source form.
 GET_FILENAME = (
@@ -50,219 +59,6 @@ def legacy_names(legacy: str) -> tuple[str, str]:
     """The qualified names of the legacy ABC ``legacy`` (``PyLoader``): importlib's and
     loadermig's backport."""
     return (f"importlib.abc.{legacy}", f"loadermig.shim.compat.{legacy}")
-
-
-def walk(node: cst.CSTNode, *, nested: bool = True) -> Iterator[cst.CSTNode]:
-    """``node`` and everything below it, in source order (``nested=False``: not into defs)."""
-    yield node
-    for child in node.children:
-        if nested or not isinstance(child, _NESTED_SCOPES):
-            yield from walk(child, nested=nested)
-
-
-def body_statements(node: cst.ClassDef | cst.FunctionDef) -> Sequence[cst.BaseStatement]:
-    """The statements of an indented body (none for a one-line body)."""
-    body = node.body
-    return body.body if isinstance(body, cst.IndentedBlock) else ()
-
-
-def leading_lines(statement: cst.CSTNode) -> Sequence[cst.EmptyLine]:
-    """The blank and comment lines before a statement."""
-    if isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-        return statement.leading_lines
-    return ()
-
-
-def has_docstring(statements: Sequence[cst.BaseStatement]) -> bool:
-    """Whether the first statement is a docstring."""
-    first = statements[0] if statements else None
-    return (
-        isinstance(first, cst.SimpleStatementLine)
-        and isinstance(first.body[0], cst.Expr)
-        and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
-
-
-def referents(rule: Rule, name: cst.Name) -> set[Assignment] | None:
-    """The assignments a read of ``name`` may see, None when one is not a plain one."""
-    scope = rule.get_metadata(ScopeProvider, name, None)
-    if scope is None:
-        return None
-    found: set[Assignment] = set()
-    for access in scope.accesses[name]:
-        if access.node is name:
-            for referent in access.referents:
-                if not isinstance(referent, Assignment):
-                    return None
-                found.add(referent)
-    return found
-
-
-def assigned_value(rule: Rule, assignment: Assignment) -> cst.BaseExpression | None:
-    """The value of ``name = value`` for the assignment of ``name``, else None."""
-    target = assignment.node
-    parent = rule.get_metadata(ParentNodeProvider, target, None)
-    if not isinstance(parent, cst.AssignTarget) or parent.target is not target:
-        return None
-    statement = rule.get_metadata(ParentNodeProvider, parent, None)
-    if not isinstance(statement, cst.Assign) or len(statement.targets) != 1:
-        return None
-    return statement.value
-
-
-class Kind(Enum):
-    """What an expression inside a loader method evaluates to."""
-
-    FULLNAME = "the module name argument"
-    SOURCE = "self.source_path(fullname)"
-    FILENAME = "self.get_filename(fullname)"
-    BYTECODE = "self.bytecode_path(fullname)"
-    CACHE = "importlib.util.cache_from_source(self.source_path(fullname))"
-    NONE = "None"
-    OTHER = "something else"
-
-
-_SELF_CALLS = {"source_path": Kind.SOURCE, "get_filename": Kind.FILENAME}
-
-
-class Flow:
-    """Values of the expressions in one method ``def m(self, fullname, ...)``, flow-insensitive.
-
-    A local assigned (once or more, each time by a plain ``name = value``) has the union of
-    the values assigned to it; anything not understood is ``Kind.OTHER``. Attribute calls on
-    ``self`` are assumed to be deterministic (``self.source_path(fullname)`` called twice gives
-    the same path), which is what the legacy ABCs themselves assumed.
-    """
-
-    def __init__(self, rule: Rule, func: cst.FunctionDef, *, bytecode_is_cache: bool = False):
-        self.rule = rule
-        self.func = func
-        self.bytecode_is_cache = bytecode_is_cache
-        self.scope: Scope | None = rule.get_metadata(ScopeProvider, func.body.body[0], None)
-        self.params = self._plain_params(func)
-        self._values: dict[cst.CSTNode, frozenset[Kind]] = {}
-        self.returns: list[cst.Return] = []
-        self.raises: list[cst.Raise] = []
-        self.is_generator = False
-        for node in walk(func.body, nested=False):
-            if isinstance(node, cst.Return):
-                self.returns.append(node)
-            elif isinstance(node, cst.Raise):
-                self.raises.append(node)
-            elif isinstance(node, (cst.Yield, cst.Await)):
-                self.is_generator = True
-
-    @staticmethod
-    def _plain_params(func: cst.FunctionDef) -> list[cst.Param]:
-        """The parameters when all are plain positional ones without defaults, else []."""
-        params = func.params
-        if (
-            params.posonly_params
-            or params.kwonly_params
-            or params.star_kwarg is not None
-            or not isinstance(params.star_arg, cst.MaybeSentinel)
-            or any(param.default is not None for param in params.params)
-        ):
-            return []
-        return list(params.params)
-
-    def is_plain(self, arity: int) -> bool:
-        """Whether the method is a plain ``def m(self, a, ...)`` with ``arity`` parameters."""
-        return (
-            self.scope is not None
-            and len(self.params) == arity
-            and not self.func.decorators
-            and self.func.asynchronous is None
-            and not self.is_generator
-            and all(len(self.assignments_of(param.name)) == 1 for param in self.params)
-        )
-
-    def assignments_of(self, name: cst.Name) -> set[Assignment]:
-        """The assignments of a local name of this method."""
-        if self.scope is None:
-            return set()
-        return {a for a in self.scope.assignments[name.value] if isinstance(a, Assignment)}
-
-    def param_accesses(self, index: int) -> list[cst.Name]:
-        """Every place the ``index``-th parameter is read (nested scopes included)."""
-        found: list[cst.Name] = []
-        for assignment in self.assignments_of(self.params[index].name):
-            found.extend(a.node for a in assignment.references if isinstance(a.node, cst.Name))
-        return found
-
-    def referents(self, name: cst.Name) -> set[Assignment] | None:
-        """The assignments a read of ``name`` may see (see :func:`referents`)."""
-        return referents(self.rule, name)
-
-    def is_param(self, name: cst.BaseExpression, index: int) -> bool:
-        """Whether ``name`` reads the ``index``-th parameter."""
-        if not isinstance(name, cst.Name) or len(self.params) <= index:
-            return False
-        referents = self.referents(name)
-        return bool(referents) and referents == self.assignments_of(self.params[index].name)
-
-    def value(self, node: cst.BaseExpression) -> frozenset[Kind]:
-        """What ``node`` may evaluate to."""
-        if node not in self._values:
-            self._values[node] = frozenset({Kind.OTHER})  # guards against cycles
-            self._values[node] = self._value(node)
-        return self._values[node]
-
-    def _value(self, node: cst.BaseExpression) -> frozenset[Kind]:
-        if isinstance(node, cst.Name):
-            return self._name_value(node)
-        if isinstance(node, cst.IfExp):
-            return self.value(node.body) | self.value(node.orelse)
-        if isinstance(node, cst.Call):
-            return frozenset({self._call_value(node)})
-        return frozenset({Kind.OTHER})
-
-    def _name_value(self, node: cst.Name) -> frozenset[Kind]:
-        if node.value == "None":
-            return frozenset({Kind.NONE})
-        if self.is_param(node, 1):
-            return frozenset({Kind.FULLNAME})
-        referents = self.referents(node)
-        if not referents or any(r.scope is not self.scope for r in referents):
-            return frozenset({Kind.OTHER})
-        values: frozenset[Kind] = frozenset()
-        for referent in referents:
-            assigned = assigned_value(self.rule, referent)
-            values |= self.value(assigned) if assigned is not None else {Kind.OTHER}
-        return values
-
-    def _call_value(self, call: cst.Call) -> Kind:
-        if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
-            return Kind.OTHER
-        argument = self.value(call.args[0].value)
-        func = call.func
-        if isinstance(func, cst.Attribute) and self.is_param(func.value, 0):
-            if argument != {Kind.FULLNAME}:
-                return Kind.OTHER
-            if func.attr.value == "bytecode_path":
-                return Kind.CACHE if self.bytecode_is_cache else Kind.BYTECODE
-            return _SELF_CALLS.get(func.attr.value, Kind.OTHER)
-        if self.rule.refers_to(func, *CACHE_FROM_SOURCE) and argument == {Kind.SOURCE}:
-            return Kind.CACHE
-        return Kind.OTHER
-
-    def return_values(self) -> frozenset[Kind]:
-        """Everything the method may return (None included when it can fall off its end)."""
-        values: frozenset[Kind] = frozenset()
-        for node in self.returns:
-            values |= self.value(node.value) if node.value is not None else {Kind.NONE}
-        if self.falls_through():
-            values |= {Kind.NONE}
-        return values
-
-    def falls_through(self) -> bool:
-        """Whether the body may end without ``return``/``raise`` (conservative)."""
-        statements = body_statements(self.func)
-        last = statements[-1] if statements else None
-        return not (
-            isinstance(last, cst.SimpleStatementLine)
-            and isinstance(last.body[-1], (cst.Return, cst.Raise))
-        )
 
 
 def legacy_base_details(legacy: str) -> dict[str, str]:
@@ -372,25 +168,17 @@ def legacy_base_details(legacy: str) -> dict[str, str]:
     }
 
 
-@dataclass
-class Problem:
-    """Why a class stays as it is (or what its rewrite did), at a place in the file: a short
-    message and the key of its long explanation in the rule's ``DETAILS``."""
+@dataclass(kw_only=True)
+class LegacyBaseClass(ClassBody):
+    """A class the conversion reads, as found in the original tree: a class with the legacy
+    base, or a mixin or a subclass of one, checked with it.
 
-    node: cst.CSTNode
-    message: str
-    reason: str
+    Besides its body (:class:`~._cst_helpers.ClassBody`), it holds the legacy base argument
+    the class is converted through and the scope the class statement is in.
+    """
 
-
-@dataclass
-class ClassInfo:
-    """A class with the legacy base, as found in the original tree."""
-
-    node: cst.ClassDef
     base: cst.Arg
     scope: Scope
-    body_scope: Scope | None
-    methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
     #: Set on a subclass of the class being rewritten: that class's name.
     parent: str = ""
 
@@ -405,29 +193,16 @@ class ClassInfo:
         suffix = f" (a subclass of `{self.parent}`)" if self.parent else ""
         return f"`{self.name}`{suffix}"
 
-    def binds(self, name: str) -> bool:
-        """Whether the class body itself binds ``name`` (def, assignment, import...)."""
-        return self.body_scope is not None and name in self.body_scope.assignments
-
-    def binds_once(self, name: str) -> bool:
-        """Whether the class body binds ``name`` exactly once."""
-        return self.body_scope is not None and len(self.body_scope.assignments[name]) == 1
-
-    def statement_of(self, name: str) -> cst.BaseStatement | None:
-        """The class body statement ``def name(...)``, if there is one."""
-        method = self.methods.get(name)
-        return method if method in body_statements(self.node) else None
-
 
 @dataclass
-class Plan:
+class SourceLoaderPlan:
     """The rewrite of one class: new base, statements replaced and inserted, what to report."""
 
     base_arg: cst.Arg
     base: cst.BaseExpression
     replace: dict[cst.CSTNode, list[cst.BaseStatement]] = field(default_factory=dict)
     after: dict[cst.CSTNode, list[cst.BaseStatement]] = field(default_factory=dict)
-    notes: list[Problem] = field(default_factory=list)
+    notes: list[NodeFinding] = field(default_factory=list)
     #: Modules the added code uses (``import name`` added where missing).
     imports: tuple[str, ...] = ()
 
@@ -447,7 +222,7 @@ class LegacyBaseRule(Rule):
 
     def __init__(self, context: cst.codemod.CodemodContext) -> None:
         super().__init__(context)
-        self.plans: dict[cst.ClassDef, Plan] = {}
+        self.plans: dict[cst.ClassDef, SourceLoaderPlan] = {}
 
     @property
     def legacy_names(self) -> tuple[str, str]:
@@ -549,11 +324,11 @@ class LegacyBaseRule(Rule):
                 return value
         return None
 
-    def _class_info(self, classdef: cst.ClassDef, arg: cst.Arg) -> ClassInfo:
+    def _class_info(self, classdef: cst.ClassDef, arg: cst.Arg) -> LegacyBaseClass:
         scope = self.get_metadata(ScopeProvider, classdef)
         assert scope is not None
         body_scope = self.get_metadata(ScopeProvider, classdef.body.body[0], None)
-        info = ClassInfo(classdef, arg, scope, body_scope)
+        info = LegacyBaseClass(classdef, body_scope, base=arg, scope=scope)
         for statement in body_statements(classdef):
             if isinstance(statement, cst.FunctionDef):
                 info.methods.setdefault(statement.name.value, statement)
@@ -567,10 +342,10 @@ class LegacyBaseRule(Rule):
     GET_FILENAME: ClassVar[tuple[str, ...]] = GET_FILENAME
 
     def class_problems(
-        self, info: ClassInfo, others: list[cst.BaseExpression], star: cst.ImportFrom | None
-    ) -> list[Problem]:
+        self, info: LegacyBaseClass, others: list[cst.BaseExpression], star: cst.ImportFrom | None
+    ) -> list[NodeFinding]:
         """Every reason, shared by both legacy ABCs, why ``info``'s class must stay as it is."""
-        problems: list[Problem] = []
+        problems: list[NodeFinding] = []
 
         def add(node: cst.CSTNode, message: str, reason: str) -> None:
             problems.append(self._problem(info, node, message, reason))
@@ -621,18 +396,18 @@ class LegacyBaseRule(Rule):
                 ),
                 "decorated",
             )
-        mixins: list[ClassInfo] = []
+        mixins: list[LegacyBaseClass] = []
         for arg in classdef.bases:
             if arg is info.base or arg.keyword is not None:
                 continue
             mixin = local_mixin(self, classdef, arg, info.base)
             if not isinstance(mixin, cst.ClassDef):
-                problems.append(Problem(arg, mixin, mixin.reason))
+                problems.append(NodeFinding(arg, mixin, mixin.reason))
                 continue
             mixins.append(self._class_info(mixin, info.base))
             if mixin_hides(mixins[-1], info, "get_filename"):
                 problems.append(
-                    Problem(
+                    NodeFinding(
                         arg,
                         f"{KEPT}mixin {mixin.name.value} has a get_filename()",
                         "mixin-get-filename",
@@ -662,9 +437,9 @@ class LegacyBaseRule(Rule):
             problems += self._method_problems(cls)
         return problems
 
-    def _method_problems(self, info: ClassInfo) -> list[Problem]:
+    def _method_problems(self, info: LegacyBaseClass) -> list[NodeFinding]:
         """What the methods of a class (or of a subclass) do that SourceLoader would change."""
-        problems: list[Problem] = []
+        problems: list[NodeFinding] = []
 
         def add(node: cst.CSTNode, message: str, reason: str) -> None:
             problems.append(self._problem(info, node, message, reason))
@@ -712,7 +487,7 @@ class LegacyBaseRule(Rule):
             )
         return problems
 
-    def _get_filename_is_source_path(self, info: ClassInfo) -> bool:
+    def _get_filename_is_source_path(self, info: LegacyBaseClass) -> bool:
         """Whether the class's own get_filename is the one PyLoader had, in effect.
 
         That is: it is PyLoader's own code (``path = self.source_path(fullname)``, ImportError
@@ -740,9 +515,9 @@ class LegacyBaseRule(Rule):
         if not flow.is_plain(2) or len(statements) != 3:
             return False
         bind, check, result = statements
-        target = _single(bind, cst.Assign)
-        raised = _single(check.body, cst.Raise) if isinstance(check, cst.If) else None
-        returned = _single(result, cst.Return)
+        target = only_small_statement(bind, cst.Assign)
+        raised = only_small_statement(check.body, cst.Raise) if isinstance(check, cst.If) else None
+        returned = only_small_statement(result, cst.Return)
         if not (target and raised and returned and isinstance(check, cst.If)):
             return False
         name = target.targets[0].target if len(target.targets) == 1 else None
@@ -753,19 +528,19 @@ class LegacyBaseRule(Rule):
             and flow.value(target.value) == {Kind.SOURCE}
             and check.orelse is None
             and isinstance(test, cst.Comparison)
-            and _is_name(test.left, name.value)
+            and is_name(test.left, name.value)
             and len(test.comparisons) == 1
             and isinstance(test.comparisons[0].operator, cst.Is)
-            and _is_name(test.comparisons[0].comparator, "None")
+            and is_name(test.comparisons[0].comparator, "None")
             and error is not None
             and self.refers_to(error, "builtins.ImportError")
             and returned.value is not None
-            and _is_name(returned.value, name.value)
+            and is_name(returned.value, name.value)
         )
 
-    def subclasses(self, info: ClassInfo) -> list[ClassInfo]:
+    def subclasses(self, info: LegacyBaseClass) -> list[LegacyBaseClass]:
         """The classes of this module that derive from ``info``'s class, at any depth."""
-        found: dict[cst.ClassDef, ClassInfo] = {info.node: info}
+        found: dict[cst.ClassDef, LegacyBaseClass] = {info.node: info}
         changed = True
         while changed:
             changed = False
@@ -788,14 +563,14 @@ class LegacyBaseRule(Rule):
         nodes = {a.node for a in referents(self, expression) or ()}
         return len(nodes) == 1 and not nodes.isdisjoint(classes)
 
-    def _needs_bare_name(self, info: ClassInfo) -> bool:
+    def _needs_bare_name(self, info: LegacyBaseClass) -> bool:
         """Whether the new base is the bare name ``SourceLoader`` (not ``abc.SourceLoader``)."""
         base = info.base.value
         return not (isinstance(base, cst.Attribute) and self.refers_to(base.value, "importlib.abc"))
 
     # -- rewriting -----------------------------------------------------------------------
 
-    def plan(self, info: ClassInfo, problems: list[Problem]) -> Plan:
+    def plan(self, info: LegacyBaseClass, problems: list[NodeFinding]) -> SourceLoaderPlan:
         """The rewrite of a class; adds to ``problems`` what stands in its way."""
         base = info.base.value
         if self._needs_bare_name(info):
@@ -803,19 +578,25 @@ class LegacyBaseRule(Rule):
         else:
             assert isinstance(base, cst.Attribute)
             new_base = base.with_changes(attr=cst.Name("SourceLoader"))
-        plan = Plan(info.base, new_base)
+        plan = SourceLoaderPlan(info.base, new_base)
         if not info.binds("get_filename") and isinstance(info.node.body, cst.IndentedBlock):
             self.insert_after(info, plan, "source_path", [self.GET_FILENAME])
         self.plan_methods(info, plan, problems)
         return plan
 
-    def plan_methods(self, info: ClassInfo, plan: Plan, problems: list[Problem]) -> None:
+    def plan_methods(
+        self, info: LegacyBaseClass, plan: SourceLoaderPlan, problems: list[NodeFinding]
+    ) -> None:
         """Add the rule's own method changes and notes to ``plan``, its objections to
         ``problems``."""
         raise NotImplementedError
 
     def insert_after(
-        self, info: ClassInfo, plan: Plan, name: str, methods: Sequence[Sequence[str]]
+        self,
+        info: LegacyBaseClass,
+        plan: SourceLoaderPlan,
+        name: str,
+        methods: Sequence[Sequence[str]],
     ) -> None:
         """Insert ``methods`` (source lines) after method ``name``, else at the class's end.
 
@@ -860,12 +641,18 @@ class LegacyBaseRule(Rule):
     # -- messages ------------------------------------------------------------------------
 
     def _problem(
-        self, info: ClassInfo, node: cst.CSTNode, message: str, reason: str, *, fixed: bool = False
-    ) -> Problem:
+        self,
+        info: LegacyBaseClass,
+        node: cst.CSTNode,
+        message: str,
+        reason: str,
+        *,
+        fixed: bool = False,
+    ) -> NodeFinding:
         """A finding about ``info``'s class: ``kept:`` (unless ``fixed``), its name, ``message``."""
         head = "" if fixed else KEPT
         text = fitted(f"{head}{info.title} {message}", f"{head}`{info.name}` {message}")
-        return Problem(node, text, reason)
+        return NodeFinding(node, text, reason)
 
     def _outside_message(self, ref: cst.BaseExpression) -> tuple[str, str]:
         """The message and the reason of a finding about a use outside class bases."""
@@ -905,23 +692,6 @@ class LegacyBaseRule(Rule):
         return self.get_metadata(PositionProvider, node).start.line
 
 
-def _single(node: cst.CSTNode, kind: type[_T]) -> _T | None:
-    """The only small statement of a one-statement line or block, if it is a ``kind``."""
-    if isinstance(node, cst.IndentedBlock) and len(node.body) == 1:
-        node = node.body[0]
-    if (
-        isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite))
-        and len(node.body) == 1
-    ):
-        small = node.body[0]
-        return small if isinstance(small, kind) else None
-    return None
-
-
-def _is_name(node: cst.CSTNode, name: str) -> bool:
-    return isinstance(node, cst.Name) and node.value == name
-
-
 def _assigns_all(node: cst.CSTNode) -> bool:
     """Whether ``node`` is an assignment to ``__all__``."""
     if isinstance(node, cst.Assign):
@@ -935,33 +705,3 @@ def _assigns_all(node: cst.CSTNode) -> bool:
 
 def _is_star(node: cst.ImportFrom) -> bool:
     return isinstance(node.names, cst.ImportStar)
-
-
-class _Reindent(cst.CSTTransformer):
-    def __init__(self, indent: str | None) -> None:
-        self.indent = indent
-
-    def leave_IndentedBlock(
-        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
-    ) -> cst.IndentedBlock:
-        return updated_node.with_changes(indent=self.indent)
-
-
-def parse_method(
-    module: cst.Module, lines: Sequence[str], body_indent: str | None = None
-) -> cst.FunctionDef:
-    """Parse a method written with 4-space indents, in ``module``'s newline and indent.
-
-    ``body_indent`` is the indent of the class body it goes into (None: the module's own).
-    """
-    text = "".join(
-        module.default_indent * ((len(line) - len(line.lstrip(" "))) // 4)
-        + line.lstrip(" ")
-        + module.default_newline
-        for line in lines
-    )
-    statement = cst.parse_statement(text, config=module.config_for_parsing)
-    assert isinstance(statement, cst.FunctionDef)
-    method = statement.visit(_Reindent(body_indent))
-    assert isinstance(method, cst.FunctionDef)
-    return method
