@@ -34,7 +34,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import libcst as cst
 from libcst.metadata import (
@@ -45,9 +44,7 @@ from libcst.metadata import (
 )
 
 from ._base import Rule, code
-from ._cst_helpers import has_docstring, own_statements, walk
-
-_S = TypeVar("_S", bound=cst.BaseSmallStatement)
+from ._cst_helpers import has_docstring, is_name, only_small_statement, own_statements, walk
 
 NEW_MODULE = ("types.ModuleType", "imp.new_module")
 SYS_MODULES = "sys.modules"
@@ -249,7 +246,7 @@ class _Reader:
             )
         shape = Shape(alias=False, module_var=var, flat=statements[:start] + flat)
         shape.guard, shape.cleanup, shape.guard_id = guard, cleanup, guard_id
-        final = _single(body[-1], cst.Return) if body else None
+        final = only_small_statement(body[-1], cst.Return) if body else None
         if final is not None:
             shape.dropped.add(id(body[-1]))
         elif not body or not _cannot_fall_off(body[-1]):
@@ -314,16 +311,16 @@ class _Reader:
         if node.func.attr.value != "load_module":
             return False
         owner = node.func.value
-        if isinstance(owner, cst.Call) and _is_name(owner.func, "super"):
+        if isinstance(owner, cst.Call) and is_name(owner.func, "super"):
             return True
-        return bool(node.args) and _is_name(node.args[0].value, self.self_name)
+        return bool(node.args) and is_name(node.args[0].value, self.self_name)
 
     def _reads_own_entry(self, node: cst.CSTNode) -> bool:
         """``fullname in sys.modules``, ``sys.modules.get/setdefault(fullname, ...)``, or
         ``sys.modules[fullname]`` read anywhere but as a returned value."""
         if isinstance(node, cst.Comparison):
             return (
-                _is_name(node.left, self.name)
+                is_name(node.left, self.name)
                 and len(node.comparisons) == 1
                 and isinstance(node.comparisons[0].operator, (cst.In, cst.NotIn))
                 and self.rule.refers_to(node.comparisons[0].comparator, SYS_MODULES)
@@ -333,7 +330,7 @@ class _Reader:
                 node.func.attr.value in ("get", "setdefault")
                 and self.rule.refers_to(node.func.value, SYS_MODULES)
                 and bool(node.args)
-                and _is_name(node.args[0].value, self.name)
+                and is_name(node.args[0].value, self.name)
             )
         if isinstance(node, cst.Return):
             return False
@@ -356,7 +353,7 @@ class _Reader:
             for statement in block:
                 if isinstance(statement, cst.If) and self._only_removes_entry(statement):
                     allowed.add(id(statement.test))
-                assign = _single(statement, cst.Assign)
+                assign = only_small_statement(statement, cst.Assign)
                 if called and assign is not None and self._is_entry(assign.value):
                     allowed.add(id(assign.value))
                 if isinstance(statement, cst.SimpleStatementLine) and any(
@@ -384,7 +381,7 @@ class _Reader:
         module, which is what the import system makes before ``exec_module``."""
         value = returned.value
         return (
-            _single(statement, cst.Return) is returned
+            only_small_statement(statement, cst.Return) is returned
             and value is not None
             and self._creates(value)
             and not self._is_new_module(value)
@@ -450,7 +447,7 @@ class _Reader:
             and statement.orelse is None
             and isinstance(statement.body, cst.IndentedBlock)
             and bool(statement.body.body)
-            and _single(statement.body.body[-1], cst.Raise) is not None
+            and only_small_statement(statement.body.body[-1], cst.Raise) is not None
             and not any(
                 isinstance(n, cst.Return) or self.rule.refers_to(n, SYS_MODULES)
                 for n in walk(statement)
@@ -500,7 +497,7 @@ class _Reader:
         body = handler.body
         if not isinstance(body, cst.IndentedBlock) or not body.body:
             return None
-        last = _single(body.body[-1], cst.Raise)
+        last = only_small_statement(body.body[-1], cst.Raise)
         if last is None or last.exc is not None:
             return None
         removals = [s for s in body.body if self._removes_entry_line(s)]
@@ -515,16 +512,16 @@ class _Reader:
 
     def _removes_entry_line(self, statement: cst.BaseStatement) -> bool:
         """``del sys.modules[fullname]`` or ``sys.modules.pop(fullname[, default])``."""
-        small = _single(statement, cst.Del)
+        small = only_small_statement(statement, cst.Del)
         if small is not None:
             return self._is_entry(small.target)
-        expr = _single(statement, cst.Expr)
+        expr = only_small_statement(statement, cst.Expr)
         call = expr.value if expr is not None else None
         return (
             isinstance(call, cst.Call)
             and self.rule.refers_to(call.func, SYS_MODULES + ".pop")
             and 1 <= len(call.args) <= 2
-            and _is_name(call.args[0].value, self.name)
+            and is_name(call.args[0].value, self.name)
             and all(a.keyword is None and not a.star for a in call.args)
         )
 
@@ -546,7 +543,7 @@ class _Reader:
                     isinstance(inner, cst.Call)
                     and self.rule.refers_to(inner.func, SYS_MODULES + ".pop")
                     and inner.args
-                    and _is_name(inner.args[0].value, self.name)
+                    and is_name(inner.args[0].value, self.name)
                 ):
                     return True
         return False
@@ -573,7 +570,7 @@ class _Reader:
             return (
                 self.rule.refers_to(call.func, SYS_MODULES + ".pop")
                 and 1 <= len(call.args) <= 2
-                and _is_name(call.args[0].value, self.name)
+                and is_name(call.args[0].value, self.name)
                 and all(a.keyword is None and not a.star for a in call.args)
             )
         return False
@@ -582,7 +579,7 @@ class _Reader:
         """``fullname in sys.modules``."""
         return (
             isinstance(test, cst.Comparison)
-            and _is_name(test.left, self.name)
+            and is_name(test.left, self.name)
             and len(test.comparisons) == 1
             and isinstance(test.comparisons[0].operator, cst.In)
             and self.rule.refers_to(test.comparisons[0].comparator, SYS_MODULES)
@@ -592,7 +589,7 @@ class _Reader:
         """``if fullname in sys.modules: mod = sys.modules[fullname]`` / ``else: ...``."""
         if not isinstance(statement, cst.If) or not isinstance(statement.orelse, cst.Else):
             return False
-        assign = _single(_single_line(statement.body), cst.Assign)
+        assign = only_small_statement(_single_line(statement.body), cst.Assign)
         return (
             isinstance(statement.orelse.body, cst.IndentedBlock)
             and self._is_membership_test(statement.test)
@@ -634,7 +631,7 @@ class _Reader:
         return (
             isinstance(node, cst.Subscript)
             and self.rule.refers_to(node.value, SYS_MODULES)
-            and _is_name(_key(node), self.name)
+            and is_name(_key(node), self.name)
         )
 
     def _is_new_module(self, node: cst.BaseExpression) -> bool:
@@ -645,13 +642,13 @@ class _Reader:
             and len(node.args) == 1
             and node.args[0].keyword is None
             and not node.args[0].star
-            and _is_name(node.args[0].value, self.name)
+            and is_name(node.args[0].value, self.name)
         )
 
     def _creation(self, body: Sequence[cst.BaseStatement]) -> _Created | None:
         """The statement that creates the module (or reuses ``sys.modules[fullname]``)."""
         for statement in body:
-            assign = _single(statement, cst.Assign)
+            assign = only_small_statement(statement, cst.Assign)
             if assign is not None and len(assign.targets) == 1 and self._creates(assign.value):
                 reuses = not self._is_new_module(assign.value)
                 return _Created(statement, [assign.targets[0].target], reuses, reuses)
@@ -666,14 +663,14 @@ class _Reader:
             return None
         if not self._is_membership_test(statement.test):
             return None
-        then = _single(_single_line(statement.body), cst.Assign)
-        other = _single(_single_line(statement.orelse.body), cst.Assign)
+        then = only_small_statement(_single_line(statement.body), cst.Assign)
+        other = only_small_statement(_single_line(statement.orelse.body), cst.Assign)
         if then is None or other is None or len(then.targets) != 1 or len(other.targets) != 1:
             return None
         first, second = then.targets[0].target, other.targets[0].target
         if not (
             isinstance(first, cst.Name)
-            and _is_name(second, first.value)
+            and is_name(second, first.value)
             and self._is_entry(then.value)
             and self._creates(other.value)
         ):
@@ -689,7 +686,7 @@ class _Reader:
             and self.rule.refers_to(value.func, SYS_MODULES + ".setdefault")
             and len(value.args) == 2
             and all(a.keyword is None and not a.star for a in value.args)
-            and _is_name(value.args[0].value, self.name)
+            and is_name(value.args[0].value, self.name)
             and self._is_new_module(value.args[1].value)
         )
 
@@ -697,7 +694,7 @@ class _Reader:
         scope = self.rule.get_metadata(ScopeProvider, self.node.params.params[1].name)
         assignments = scope.assignments[self.name] if scope is not None else ()
         if len(assignments) != 1 or any(
-            isinstance(n, cst.Del) and _is_name(n.target, self.name) for n in walk(self.node)
+            isinstance(n, cst.Del) and is_name(n.target, self.name) for n in walk(self.node)
         ):
             raise NotConvertible(
                 f"load_module() rebinds or deletes its parameter {self.name}", "rebinds-name"
@@ -709,7 +706,7 @@ class _Reader:
         if scope is None:
             return set()
         found = {id(getattr(a, "node", None)) for a in scope.assignments[var]}
-        if any(isinstance(n, cst.Del) and _is_name(n.target, var) for n in walk(self.node)):
+        if any(isinstance(n, cst.Del) and is_name(n.target, var) for n in walk(self.node)):
             found.add(0)  # a `del` counts as a binding nothing accepts
         return found
 
@@ -731,17 +728,17 @@ class _Reader:
         shape.dropped.add(id(created.statement))
         registered = created.registers
         for statement in body[:-1]:
-            small = _single(statement, cst.Assign)
+            small = only_small_statement(statement, cst.Assign)
             if small is not None and len(small.targets) == 1:
                 target = small.targets[0].target
-                if self._is_entry(target) and _is_name(small.value, var):
+                if self._is_entry(target) and is_name(small.value, var):
                     shape.dropped.add(id(statement))
                     registered = True
                 elif (
                     isinstance(target, cst.Attribute)
-                    and _is_name(target.value, var)
+                    and is_name(target.value, var)
                     and target.attr.value == "__loader__"
-                    and _is_name(small.value, self.self_name)
+                    and is_name(small.value, self.self_name)
                 ):
                     shape.dropped.add(id(statement))
         if not registered:
@@ -763,7 +760,7 @@ class _Reader:
         final: cst.Return | None,
     ) -> None:
         registrations: set[int] = set()
-        top = {id(_single(s, cst.Return)) for s in shape.flat}
+        top = {id(only_small_statement(s, cst.Return)) for s in shape.flat}
         for returned in returns:
             if id(returned) in top and returned is not final:
                 raise NotConvertible(
@@ -788,7 +785,8 @@ class _Reader:
                 continue
             lines = list(block.body)
             index = next(
-                (i for i, s in enumerate(lines) if _single(s, cst.Return) is returned), None
+                (i for i, s in enumerate(lines) if only_small_statement(s, cst.Return) is returned),
+                None,
             )
             if index is None:
                 continue
@@ -799,7 +797,7 @@ class _Reader:
                     self.registered[id(returned)] = before
                     return id(target)
                 if any(
-                    id(n) in bound or (isinstance(n, cst.Del) and _is_name(n.target, var))
+                    id(n) in bound or (isinstance(n, cst.Del) and is_name(n.target, var))
                     for n in walk(before)
                 ):
                     break
@@ -814,7 +812,7 @@ class _Reader:
 
     def fill_in_target(self, returned: cst.Return) -> str:
         """What the fallback's fill-ins go on: the variable registered, else the entry."""
-        assign = _single(self.registered[id(returned)], cst.Assign)
+        assign = only_small_statement(self.registered[id(returned)], cst.Assign)
         assert assign is not None and returned.value is not None
         names = [t.target for t in assign.targets if isinstance(t.target, cst.Name)]
         if isinstance(assign.value, cst.Name):
@@ -825,13 +823,13 @@ class _Reader:
         self, statement: cst.BaseStatement, var: str
     ) -> cst.BaseAssignTargetExpression | None:
         """The ``sys.modules[fullname]`` target of ``statement`` when it assigns ``var`` there."""
-        assign = _single(statement, cst.Assign)
+        assign = only_small_statement(statement, cst.Assign)
         if assign is None:
             return None
         targets = [t.target for t in assign.targets]
         entry = next((t for t in targets if self._is_entry(t)), None)
         if entry is not None and (
-            not var or _is_name(assign.value, var) or any(_is_name(t, var) for t in targets)
+            not var or is_name(assign.value, var) or any(is_name(t, var) for t in targets)
         ):
             return entry
         return None
@@ -875,7 +873,7 @@ class _Reader:
                     and node.func.attr.value == "get"
                     and self.rule.refers_to(node.func.value, SYS_MODULES)
                     and node.args
-                    and not _is_name(node.args[0].value, self.name)
+                    and not is_name(node.args[0].value, self.name)
                 ):
                     reads.add(id(node.func.value))
             for node in walk(statement):
@@ -901,7 +899,7 @@ class _Reader:
             and self.rule.refers_to(call.func.value, SYS_MODULES)
             and len(call.args) == 2
             and all(a.keyword is None and not a.star for a in call.args)
-            and _is_name(call.args[0].value, self.name)
+            and is_name(call.args[0].value, self.name)
         )
 
     def _other_entry_deleted(self, node: cst.Del, statements: Sequence[cst.BaseStatement]) -> bool:
@@ -919,8 +917,8 @@ class _Reader:
             return False
         return not any(
             isinstance(child, cst.Assign)
-            and any(_is_name(t.target, key.value) for t in child.targets)
-            and _is_name(child.value, self.name)
+            and any(is_name(t.target, key.value) for t in child.targets)
+            and is_name(child.value, self.name)
             for statement in statements
             for child in walk(statement)
         )
@@ -930,18 +928,18 @@ class _Reader:
         return (
             context is ExpressionContext.LOAD
             and self.rule.refers_to(node.value, SYS_MODULES)
-            and not _is_name(_key(node), self.name)
+            and not is_name(_key(node), self.name)
         )
 
     def _check_returns(self, shape: Shape, *, allow_module: bool) -> None:
         last = shape.flat[-1]
         own = own_statements(self.node)
         for statement in own.returns:
-            if _single(last, cst.Return) is statement:
+            if only_small_statement(last, cst.Return) is statement:
                 continue
             if id(statement) in self.guard_returns:
                 continue
-            if allow_module and _is_name(statement.value, shape.module_var):
+            if allow_module and is_name(statement.value, shape.module_var):
                 shape.bare_returns.add(id(statement))
                 continue
             line = self.rule.get_metadata(PositionProvider, statement).start.line
@@ -963,7 +961,7 @@ def after_guard(guard: cst.BaseStatement) -> list[cst.BaseStatement]:
 
 def _assigns_constant(statement: cst.BaseStatement) -> bool:
     """``name = None`` (or another literal): nothing that could touch ``sys.modules``."""
-    assign = _single(statement, cst.Assign)
+    assign = only_small_statement(statement, cst.Assign)
     return (
         assign is not None
         and all(isinstance(t.target, cst.Name) for t in assign.targets)
@@ -978,7 +976,7 @@ def _assigns_constant(statement: cst.BaseStatement) -> bool:
 def _cannot_fall_off(statement: cst.BaseStatement) -> bool:
     """Whether control never leaves ``statement`` at its end: a raise, or a loop without
     ``break`` whose ``else`` ends in a raise."""
-    if _single(statement, cst.Raise) is not None:
+    if only_small_statement(statement, cst.Raise) is not None:
         return True
     if isinstance(statement, (cst.For, cst.While)) and statement.orelse is not None:
         last = statement.orelse.body
@@ -1024,20 +1022,7 @@ def _only_return(suite: cst.BaseSuite) -> cst.BaseExpression | None:
     return None
 
 
-def _single(statement: cst.BaseStatement | None, kind: type[_S]) -> _S | None:
-    """The only small statement of a simple line, when it is a ``kind``."""
-    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-        small = statement.body[0]
-        if isinstance(small, kind):
-            return small
-    return None
-
-
 def _key(node: cst.Subscript) -> cst.BaseExpression | None:
     if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
         return node.slice[0].slice.value
     return None
-
-
-def _is_name(node: cst.CSTNode | None, name: str) -> bool:
-    return isinstance(node, cst.Name) and node.value == name
