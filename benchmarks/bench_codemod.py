@@ -331,7 +331,7 @@ def read_tree_by_path(tree: str) -> dict[str, bytes]:
 def screen_tree(tree: str) -> tuple[int, float]:
     """Discover and read ``tree`` and make every check that comes before libcst."""
     from loadermig.codemod.files import discover
-    from loadermig.codemod.source import rules_to_parse
+    from loadermig.codemod.prefilter import rules_to_parse
 
     start = time.perf_counter()
     count = 0
@@ -351,8 +351,9 @@ def analyse_reaching(datas: dict[str, bytes], only: set[str] | None) -> tuple[in
     the files of ``datas`` that reach libcst (``only``: for those of them listed there)."""
     import libcst as cst
 
+    from loadermig.codemod.nesting import run_with_large_stack
+    from loadermig.codemod.prefilter import rules_to_parse
     from loadermig.codemod.rules import Rule
-    from loadermig.codemod.source import rules_to_parse, run_with_large_stack
 
     chosen = [
         data
@@ -394,8 +395,9 @@ def parse_prefiltered(datas: list[bytes]) -> tuple[int, float]:
     """How many of ``datas`` pass the prefilter, and the time libcst takes to parse them."""
     import libcst as cst
 
+    from loadermig.codemod.nesting import run_with_large_stack
+    from loadermig.codemod.prefilter import applicable_rules
     from loadermig.codemod.rules import ALL_RULES
-    from loadermig.codemod.source import applicable_rules, run_with_large_stack
 
     chosen = [data for data in datas if applicable_rules(data, ALL_RULES)]
 
@@ -424,7 +426,7 @@ def link_first_half(tree: str, directory: str) -> int:
 
 def settled_files(tree: str) -> list[Path]:
     """The files of ``tree`` that the rewrite settles without parsing them."""
-    from loadermig.codemod.source import settled_without_parsing
+    from loadermig.codemod.prefilter import settled_without_parsing
 
     return [
         path

@@ -21,9 +21,10 @@ from typing import Any, Callable
 
 import pytest
 
+from loadermig.codemod.prefilter import applicable_rules
 from loadermig.codemod.rules import rule_by_id
 from loadermig.codemod.rules.lm010_imp_calls import ADVICE, CONSTANTS
-from loadermig.codemod.source import applicable_rules, rewrite_source
+from loadermig.codemod.source import rewrite_source
 
 from ..conftest import FIXTURES
 

@@ -26,10 +26,11 @@ from typing import Any, Callable
 
 import pytest
 
+from loadermig.codemod.prefilter import applicable_rules
 from loadermig.codemod.rules import ALL_RULES, Rule, rule_by_id
 from loadermig.codemod.rules._report_only import Legacy
 from loadermig.codemod.rules.lm015_module_repr import MODULE_REPR
-from loadermig.codemod.source import applicable_rules, rewrite_source
+from loadermig.codemod.source import rewrite_source
 
 from ..conftest import FIXTURES
 

@@ -21,15 +21,11 @@ from hypothesis import strategies as st
 from libcst.codemod import CodemodContext
 from libcst.metadata import PositionProvider, ScopeProvider
 
+from loadermig.codemod.prefilter import TRIGGER_ANCHORS, applicable_rules, rules_to_parse
 from loadermig.codemod.rules import ALL_RULES, Rule, rule_by_id
 from loadermig.codemod.rules._base import FINDINGS_KEY
-from loadermig.codemod.source import (
-    TRIGGER_ANCHORS,
-    applicable_rules,
-    rewrite_source,
-    rules_to_parse,
-    splice,
-)
+from loadermig.codemod.source import rewrite_source
+from loadermig.codemod.splice import splice
 
 from ..conftest import FIXTURES
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import replace
 from difflib import SequenceMatcher
 from typing import Any, ClassVar, TypeVar, cast
 
@@ -30,6 +30,10 @@ from libcst.metadata import (
     ProviderT,
 )
 
+# The skip comments' type lives with the tokenizer that finds them; named here too, for the
+# rule base that imports it from this module.
+from ..skip_comments import SkipComments as SkipComments
+
 FINDINGS_KEY = "loadermig.findings"
 #: Context scratch key of the :class:`SharedTree` the rules of one file pass on (with the
 #: file's skip comments).
@@ -39,29 +43,6 @@ _T = TypeVar("_T")
 _NEWLINE = re.compile(r"\r\n?|\n")  # how libcst's PositionProvider counts lines
 #: The statements a skip comment can designate.
 STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
-
-
-@dataclass(frozen=True)
-class SkipComments:
-    """The ``# loadermig: skip`` comments of one file.
-
-    ``whole_file`` holds the file-level directives (``skip-file``, or ``skip`` alone on a line
-    before the first statement), ``lines`` the trailing ones by line number; each names the
-    rules it applies to, or None for every rule.
-    """
-
-    whole_file: tuple[frozenset[str] | None, ...] = ()
-    lines: Mapping[int, frozenset[str] | None] = field(default_factory=dict)
-
-    def skips_file(self, rule_id: str) -> bool:
-        """Whether ``rule_id`` must leave the whole file alone."""
-        return any(rules is None or rule_id in rules for rules in self.whole_file)
-
-    def lines_for(self, rule_id: str) -> frozenset[int]:
-        """The lines whose statements ``rule_id`` must leave alone."""
-        return frozenset(
-            line for line, rules in self.lines.items() if rules is None or rule_id in rules
-        )
 
 
 class LineMap:
