@@ -421,7 +421,7 @@ def regenerate(files: list[str]) -> None:
     """Row 3's peer: parse each file with libcst and regenerate its code, nothing else."""
     import libcst as cst
 
-    from loadermig.codemod.source import run_with_large_stack
+    from loadermig.codemod.nesting import run_with_large_stack
 
     def parse_and_regenerate() -> None:
         for name in files:
@@ -504,7 +504,7 @@ def read_tree(tree: str) -> list[bytes]:
 def screen_tree(tree: str) -> tuple[int, float]:
     """Discover and read ``tree`` and make every check that comes before libcst."""
     from loadermig.codemod.files import discover
-    from loadermig.codemod.source import rules_to_parse
+    from loadermig.codemod.prefilter import rules_to_parse
 
     start = time.perf_counter()
     count = 0
@@ -525,8 +525,9 @@ def analyse_reaching(tree: str) -> tuple[int, float]:
     import libcst as cst
 
     from loadermig.codemod.files import discover
+    from loadermig.codemod.nesting import run_with_large_stack
+    from loadermig.codemod.prefilter import rules_to_parse
     from loadermig.codemod.rules import Rule
-    from loadermig.codemod.source import rules_to_parse, run_with_large_stack
 
     chosen = []
     for found in discover([tree]):

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from loadermig.codemod import engine, source, workers
+from loadermig.codemod import engine, prefilter, workers
 
 from ._support import EXPECTED, GOOD, invoke, leftover_temporaries, lines, naming
 
@@ -604,7 +604,7 @@ def test_a_20_mb_module_is_only_parsed_when_a_rule_could_apply(
     (tmp_path / "big_legacy.py").write_bytes(GOOD + blob)
     submitted: list[str] = []
     examined: list[str] = []
-    real_submit, real_check = workers.WorkerPool.submit, source.check_source
+    real_submit, real_check = workers.WorkerPool.submit, prefilter.check_source
 
     def submit(pool: workers.WorkerPool, job: workers.Job, rules: Any) -> Any:
         submitted.append(job.shown)
@@ -615,7 +615,7 @@ def test_a_20_mb_module_is_only_parsed_when_a_rule_could_apply(
         return real_check(data, path)
 
     monkeypatch.setattr(workers.WorkerPool, "submit", submit)
-    monkeypatch.setattr(source, "check_source", check_source)
+    monkeypatch.setattr(prefilter, "check_source", check_source)
     result = invoke(tmp_path, ["rewrite", "-j", "2", "."])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "big_legacy.py").read_bytes() == EXPECTED + blob

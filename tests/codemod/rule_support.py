@@ -14,8 +14,9 @@ import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
+from loadermig.codemod.prefilter import applicable_rules
 from loadermig.codemod.rules import Rule, rule_by_id
-from loadermig.codemod.source import applicable_rules, rewrite_source
+from loadermig.codemod.source import rewrite_source
 
 from ..conftest import FIXTURES
 from .behaviour import NAMES, PACKAGE, execute_fixture, removed_apis_restored, write_tree

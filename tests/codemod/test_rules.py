@@ -19,15 +19,16 @@ from typing import Any
 import pytest
 
 from loadermig import audit
+from loadermig.codemod.prefilter import applicable_rules
 from loadermig.codemod.rules import ALL_RULES, FALLBACK_RULES, Rule, rule_by_id
-from loadermig.codemod.rules._classes import LegacyBaseRule
-from loadermig.codemod.rules._decorators import ExecModuleConversion
+from loadermig.codemod.rules._exec_module_conversion import ExecModuleConversion
 from loadermig.codemod.rules._finders import FinderRule
 from loadermig.codemod.rules._report_only import Legacy
+from loadermig.codemod.rules._sourceloader_conversion import LegacyBaseRule
 from loadermig.codemod.rules.lm002_pyloader import PyLoaderRule
 from loadermig.codemod.rules.lm003_pypycloader import PyPycLoaderRule
 from loadermig.codemod.rules.lm015_module_repr import MODULE_REPR
-from loadermig.codemod.source import applicable_rules, rewrite_source
+from loadermig.codemod.source import rewrite_source
 
 from ..conftest import FIXTURES
 from .rule_support import (

@@ -7,8 +7,10 @@ import re
 import pytest
 
 from loadermig.codemod.findings import Finding
+from loadermig.codemod.outcome import SourceOutcome
 from loadermig.codemod.rules import rule_by_id
-from loadermig.codemod.source import SourceOutcome, rewrite_source, skip_comments
+from loadermig.codemod.skip_comments import skip_comments
+from loadermig.codemod.source import rewrite_source
 
 SKIP = "  # loadermig: skip"
 

@@ -8,8 +8,10 @@ from typing import ClassVar
 import libcst as cst
 import pytest
 
+from loadermig.codemod.prefilter import applicable_rules
 from loadermig.codemod.rules import Rule
-from loadermig.codemod.source import applicable_rules, rewrite_source, splice
+from loadermig.codemod.source import rewrite_source
+from loadermig.codemod.splice import splice
 
 
 class RenameOldApi(Rule):

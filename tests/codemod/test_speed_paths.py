@@ -15,21 +15,18 @@ from pathlib import Path
 from typing import ClassVar
 
 import libcst as cst
+import libcst.matchers as m
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from libcst.codemod import CodemodContext
 from libcst.metadata import PositionProvider, ScopeProvider
 
+from loadermig.codemod.prefilter import TRIGGER_ANCHORS, applicable_rules, rules_to_parse
 from loadermig.codemod.rules import ALL_RULES, Rule, rule_by_id
 from loadermig.codemod.rules._base import FINDINGS_KEY
-from loadermig.codemod.source import (
-    TRIGGER_ANCHORS,
-    applicable_rules,
-    rewrite_source,
-    rules_to_parse,
-    splice,
-)
+from loadermig.codemod.source import rewrite_source
+from loadermig.codemod.splice import splice
 
 from ..conftest import FIXTURES
 
@@ -108,6 +105,71 @@ def test_report_only_rules_run_first_on_the_file_as_read() -> None:
     rewrite_source(b"x = 1\nmarker\n", "f.py", (Insert, ReportOnly))
     [(rule, tree, _)] = Seen.log
     assert rule == "LM953" and len(tree.body) == 2
+
+
+class Marked(Rule):
+    """Test rule base: reports each ``marker`` name its hooks are called for."""
+
+    ID = "LM954"
+    TITLE = "test rule"
+    TRIGGERS = (b"marker",)
+    BEFORE = AFTER = ""
+    DETAILS: ClassVar[dict[str, str]] = {"marker": "A marker name."}
+
+    def mark(self, node: cst.CSTNode) -> None:
+        self.report(node, "marker", fixed=False, reason="marker")
+
+
+class InsideFunction(Marked):
+    """A ``visit_*`` method under a gating matcher decorator."""
+
+    @m.call_if_inside(m.FunctionDef())
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == "marker":
+            self.mark(node)
+
+
+class VisitDecorated(Marked):
+    """A visit function only a matcher decorator hooks up."""
+
+    @m.visit(m.Name("marker"))
+    def found(self, node: cst.Name) -> None:
+        self.mark(node)
+
+
+class LeaveDecorated(Marked):
+    """A leave function only a matcher decorator hooks up."""
+
+    @m.leave(m.Name("marker"))
+    def found(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        self.mark(original_node)
+        return updated_node
+
+
+class AttributeHook(Marked):
+    """A ``visit_<Node>_<attribute>`` method."""
+
+    def visit_Call_func(self, node: cst.Call) -> None:
+        if m.matches(node.func, m.Name("marker")):
+            self.mark(node)
+
+
+@pytest.mark.parametrize(
+    ("rule", "lines"),
+    [
+        (InsideFunction, [3, 4]),
+        (VisitDecorated, [1, 3, 4]),
+        (LeaveDecorated, [1, 3, 4]),
+        (AttributeHook, [4]),
+    ],
+    ids=lambda value: value.__name__ if isinstance(value, type) else None,
+)
+def test_matcher_decorators_and_attribute_hooks_are_honoured(
+    rule: type[Rule], lines: list[int]
+) -> None:
+    # Rules without them take a faster dispatch than libcst's; these must not.
+    outcome = rewrite_source(b"marker\ndef f():\n    marker\n    marker()\n", "f.py", [rule])
+    assert [finding.line for finding in outcome.findings] == lines
 
 
 def reference(data: bytes, path: str) -> tuple[bytes | None, list[tuple[str, str, bool]]]:

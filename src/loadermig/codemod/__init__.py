@@ -4,7 +4,8 @@ Built on libcst; never imports click (the command line lives in ``loadermig.cli`
 """
 
 from .findings import Finding
+from .outcome import SourceOutcome
 from .rules import ALL_RULES, Rule, rule_by_id
-from .source import SourceOutcome, rewrite_source
+from .source import rewrite_source
 
 __all__ = ["ALL_RULES", "Finding", "Rule", "SourceOutcome", "rewrite_source", "rule_by_id"]

@@ -20,8 +20,8 @@ from .files import (
     write_atomic,
 )
 from .findings import Finding
+from .outcome import SourceOutcome
 from .rules import ALL_RULES, Rule
-from .source import SourceOutcome
 from .workers import Job, parallel_outcomes, rewrite_source_safely, serial_outcomes
 
 

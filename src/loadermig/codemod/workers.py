@@ -18,8 +18,10 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from .files import OutsideLink
+from .outcome import SourceOutcome
+from .prefilter import settled_without_parsing
 from .rules import Rule
-from .source import SourceOutcome, rewrite_source, settled_without_parsing
+from .source import rewrite_source
 
 #: Files handed to the pool ahead of the one the caller waits for, per worker.
 QUEUE_AHEAD_PER_WORKER = 4

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import replace
 from difflib import SequenceMatcher
 from typing import Any, ClassVar, TypeVar, cast
 
@@ -30,6 +30,10 @@ from libcst.metadata import (
     ProviderT,
 )
 
+# The skip comments' type lives with the tokenizer that finds them; named here too, for the
+# rule base that imports it from this module.
+from ..skip_comments import SkipComments as SkipComments
+
 FINDINGS_KEY = "loadermig.findings"
 #: Context scratch key of the :class:`SharedTree` the rules of one file pass on (with the
 #: file's skip comments).
@@ -39,29 +43,6 @@ _T = TypeVar("_T")
 _NEWLINE = re.compile(r"\r\n?|\n")  # how libcst's PositionProvider counts lines
 #: The statements a skip comment can designate.
 STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
-
-
-@dataclass(frozen=True)
-class SkipComments:
-    """The ``# loadermig: skip`` comments of one file.
-
-    ``whole_file`` holds the file-level directives (``skip-file``, or ``skip`` alone on a line
-    before the first statement), ``lines`` the trailing ones by line number; each names the
-    rules it applies to, or None for every rule.
-    """
-
-    whole_file: tuple[frozenset[str] | None, ...] = ()
-    lines: Mapping[int, frozenset[str] | None] = field(default_factory=dict)
-
-    def skips_file(self, rule_id: str) -> bool:
-        """Whether ``rule_id`` must leave the whole file alone."""
-        return any(rules is None or rule_id in rules for rules in self.whole_file)
-
-    def lines_for(self, rule_id: str) -> frozenset[int]:
-        """The lines whose statements ``rule_id`` must leave alone."""
-        return frozenset(
-            line for line, rules in self.lines.items() if rules is None or rule_id in rules
-        )
 
 
 class LineMap:
@@ -163,17 +144,36 @@ class SharedTree:
 
 
 _ATTRIBUTE_HOOK = re.compile(r"(?:visit|leave)_[A-Z][A-Za-z]*_\w")
+#: libcst's visitor and transformer bases: between them they define every
+#: ``visit_<Node>_<attribute>`` / ``leave_<Node>_<attribute>`` method, doing nothing.
+_LIBCST_VISITOR_BASES = frozenset(cst.CSTTransformer.__mro__ + cst.CSTVisitor.__mro__)
 
 
 @functools.cache
 def _has_attribute_hooks(cls: type) -> bool:
     """Whether ``cls`` has ``visit_<Node>_<attribute>`` / ``leave_<Node>_<attribute>`` methods
-    of its own (libcst's typed visitor base defines every one, doing nothing)."""
+    of its own (libcst's visitor bases define every one, doing nothing)."""
     return any(
         _ATTRIBUTE_HOOK.match(name)
         for klass in cls.__mro__
-        if klass.__module__ != "libcst._typed_visitor"
+        if klass not in _LIBCST_VISITOR_BASES
         for name in vars(klass)
+    )
+
+
+def _uses_matcher_decorators(transformer: MatcherDecoratableTransformer) -> bool:
+    """Whether ``transformer`` has methods under libcst's matcher decorators (``@m.visit``,
+    ``@m.leave``, ``@m.call_if_inside``, ``@m.call_if_not_inside``).
+
+    libcst has no public way to ask, so this reads what ``MatcherDecoratableTransformer``
+    keeps in private attributes: ``_extra_visit_funcs`` and ``_extra_leave_funcs`` (filled in
+    by its ``__init__``) and the ``_matchers`` property (gathered on first use; libcst's own
+    ``on_visit`` would gather it anyway). Checked against libcst 1.9.0,
+    ``libcst/matchers/_visitors.py``; if they move, this fails with an AttributeError for every
+    rule, not silently.
+    """
+    return bool(
+        transformer._matchers or transformer._extra_visit_funcs or transformer._extra_leave_funcs
     )
 
 
@@ -250,8 +250,8 @@ class SharedTreeCommand(Codemod):
         self._line_map: Callable[[], LineMap] | None = None
         # libcst's matcher machinery costs a fifth of a visit; without matcher decorators
         # it does nothing that CSTTransformer's plain dispatch does not.
-        self._plain = isinstance(self, MatcherDecoratableTransformer) and not (
-            self._matchers or self._extra_visit_funcs or self._extra_leave_funcs
+        self._plain = isinstance(self, MatcherDecoratableTransformer) and (
+            not _uses_matcher_decorators(self)
         )
         self._plain_attributes = self._plain and not _has_attribute_hooks(type(self))
 
