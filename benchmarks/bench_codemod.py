@@ -37,6 +37,7 @@ of a run (``getrusage(RUSAGE_CHILDREN)``, or /proc's ``VmHWM`` for workers nobod
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import platform
@@ -62,6 +63,8 @@ START, END = "<!-- bench_codemod:start -->", "<!-- bench_codemod:end -->"
 PEERS = ("ruff==0.17.6", "pyupgrade==3.22.0")
 #: What the site-packages tree holds: the releases Python 3.11.7's ensurepip bundles.
 SITE_PACKAGES_RELEASES = ("pip==23.2.1", "setuptools==65.5.0")
+#: The PEP 302 methods whose definition in a class makes a file a hook file (row 3).
+PEP_302 = frozenset({"find_module", "find_loader", "load_module"})
 #: The goals of issue #14: loadermig's median over its peer's.
 GOALS = {"lib": 5.0, "site-packages": 0.5, "hooks": 3.0}
 README_SECTION = f"""
@@ -141,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments[:1] == ["--child"]:
         return child(arguments[1:])
     args = parser.parse_args(arguments)
-    lib = os.path.abspath(args.lib or Path(sysconfig.get_paths()["stdlib"]).parent)
+    lib = os.path.abspath(args.lib or default_lib())
     repeat = 1 if args.quick else max(1, args.repeat)
     peers = Path(args.peers or Path.home() / ".cache" / "loadermig-bench" / "peers")
     peer_bin = install_peers(peers)
@@ -163,6 +166,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.readme:
         update_readme(args.readme, text)
     return 0
+
+
+def default_lib() -> str:
+    """The running interpreter's ``lib/`` (its standard library and site-packages)."""
+    return os.path.abspath(Path(sysconfig.get_paths()["stdlib"]).parent)
 
 
 # -- the peers and the site-packages tree ----------------------------------------------------
@@ -260,8 +268,22 @@ def compare_on_hook_files(site_packages: Path, repeat: int) -> Comparison:
 
 
 def defines_legacy_hooks(path: Path) -> bool:
-    """Whether the file at ``path`` defines a legacy finder or loader class."""
-    return bool(legacy_classes_of_source(path.read_bytes()))
+    """Whether the file at ``path`` defines a legacy hook: a class that ``legacy_classes.py``
+    counts, or one that keeps a PEP 302 method (``find_module``, ``find_loader``,
+    ``load_module``) beside modern ones, as six's and setuptools' vendoring importers do."""
+    source = path.read_bytes()
+    if legacy_classes_of_source(source):
+        return True
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    return any(
+        isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and method.name in PEP_302
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        for method in node.body
+    )
 
 
 # -- context on lib/ -------------------------------------------------------------------------
@@ -555,9 +577,11 @@ def analyse_reaching(tree: str) -> tuple[int, float]:
 
 def render(lib: str, comparisons: list[Comparison], context: list[ContextRow]) -> str:
     """The Markdown tables."""
+    where = "the interpreter's own" if lib == default_lib() else f"`{lib}`"
     floor = context[0].timing.median
     lines = [
-        f"Python {platform.python_version()}, {os.cpu_count()} CPUs; `lib/` is `{lib}`; "
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs; `lib/` is "
+        f"{where}; "
         f"peers {', '.join(PEERS)}. Seconds are the median (fastest) of "
         f"{len(comparisons[0].ours.seconds)} runs; ratios are of medians.",
         "",
