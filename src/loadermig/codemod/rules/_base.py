@@ -15,14 +15,8 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import PositionProvider, ProviderT, QualifiedNameProvider
 
 from ..findings import Finding
-from ._shared import (
-    FINDINGS_KEY,
-    IMPORT_VISITORS,
-    SHARED_KEY,
-    SharedTree,
-    SharedTreeCommand,
-    SkipComments,
-)
+from ..skip_comments import SkipComments
+from ._shared import FINDINGS_KEY, IMPORT_VISITORS, SHARED_KEY, SharedTree, SharedTreeCommand
 
 __all__ = [
     "FINDINGS_KEY",

@@ -30,9 +30,7 @@ from libcst.metadata import (
     ProviderT,
 )
 
-# The skip comments' type lives with the tokenizer that finds them; named here too, for the
-# rule base that imports it from this module.
-from ..skip_comments import SkipComments as SkipComments
+from ..skip_comments import SkipComments
 
 FINDINGS_KEY = "loadermig.findings"
 #: Context scratch key of the :class:`SharedTree` the rules of one file pass on (with the
