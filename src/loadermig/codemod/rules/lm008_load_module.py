@@ -114,7 +114,9 @@ LEGACY_ABCS = frozenset({"PyLoader", "PyPycLoader"})
 
 
 @dataclass
-class _Plan:
+class _LoadModulePlan:
+    """What LM008 does to one load_module(): the shape read, the names it uses, what it adds."""
+
     shape: Shape
     self_name: str
     name: str
@@ -235,7 +237,7 @@ class LoadModuleRule(ExecModuleConversion):
 
     def __init__(self, context: CodemodContext) -> None:
         super().__init__(context)
-        self._plans: dict[cst.FunctionDef, _Plan] = {}
+        self._plans: dict[cst.FunctionDef, _LoadModulePlan] = {}
         self._bare_returns: set[int] = set()
         #: Inner returns (by identity) to precede with the fallback's fill-ins: the module
         #: variable and ``exec_module``'s parameter.
@@ -332,7 +334,7 @@ class LoadModuleRule(ExecModuleConversion):
                     return True
         return False
 
-    def _plan(self, node: cst.FunctionDef, dropped: list[cst.Decorator]) -> _Plan:
+    def _plan(self, node: cst.FunctionDef, dropped: list[cst.Decorator]) -> _LoadModulePlan:
         other = [d for d in node.decorators if d not in dropped]
         if other:
             code = self._classes.code(other[0].decorator)
@@ -385,7 +387,7 @@ class LoadModuleRule(ExecModuleConversion):
         module_param = shape.module_var
         if shape.alias:
             module_param = _fresh_name(node, "module")
-        return _Plan(
+        return _LoadModulePlan(
             shape,
             self_name,
             name,
@@ -405,7 +407,7 @@ class LoadModuleRule(ExecModuleConversion):
         facts: ClassFacts,
         dropped: list[cst.Decorator],
         used_on: int,
-    ) -> _Plan:
+    ) -> _LoadModulePlan:
         """The plan for a ``load_module`` that stays, run by an added ``exec_module``."""
         if dropped:
             raise NotConvertible(
@@ -419,7 +421,7 @@ class LoadModuleRule(ExecModuleConversion):
         )
         self._check_builtins(node, ("getattr", "hasattr", "AttributeError"))
         taken = {self_name, name}
-        plan = _Plan(
+        plan = _LoadModulePlan(
             shape,
             self_name,
             name,
@@ -432,7 +434,7 @@ class LoadModuleRule(ExecModuleConversion):
         plan.loaded = "loaded_" if "loaded" in taken else "loaded"
         return plan
 
-    def _exec_module_running_load_module(self, plan: _Plan) -> list[str]:
+    def _exec_module_running_load_module(self, plan: _LoadModulePlan) -> list[str]:
         """``exec_module`` (4-space indents) running the ``load_module`` that stays."""
         me, param, name, loaded = plan.self_name, plan.module_param, plan.name, plan.loaded
         return [
@@ -487,7 +489,7 @@ class LoadModuleRule(ExecModuleConversion):
                 return found
         return None
 
-    def _done_message(self, plan: _Plan) -> str:
+    def _done_message(self, plan: _LoadModulePlan) -> str:
         shape = plan.shape
         if shape.handoff:
             create = " and create_module()" if plan.add_create_module else ""
@@ -508,7 +510,7 @@ class LoadModuleRule(ExecModuleConversion):
             ),
         )
 
-    def _done_reason(self, plan: _Plan) -> str:
+    def _done_reason(self, plan: _LoadModulePlan) -> str:
         shape = plan.shape
         if shape.handoff:
             return "converted-handoff"
@@ -603,7 +605,7 @@ class LoadModuleRule(ExecModuleConversion):
         return updated.with_changes(body=updated.body.with_changes(body=statements))
 
     def _with_exec_module_running_load_module(
-        self, updated: cst.ClassDef, plan: _Plan
+        self, updated: cst.ClassDef, plan: _LoadModulePlan
     ) -> cst.ClassDef:
         """``exec_module`` right before the ``load_module`` kept for callers, running it."""
         assert isinstance(updated.body, cst.IndentedBlock)
