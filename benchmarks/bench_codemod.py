@@ -140,11 +140,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per row (default 3)")
     parser.add_argument("--quick", action="store_true", help="one run per row")
     parser.add_argument("--readme", metavar="FILE", help="put the tables into FILE")
+    parser.add_argument(
+        "--per-file",
+        action="store_true",
+        help="instead: where the rewrite's time on lib/ goes, file by file, in one process",
+    )
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["--child"]:
         return child(arguments[1:])
     args = parser.parse_args(arguments)
     lib = os.path.abspath(args.lib or default_lib())
+    if args.per_file:
+        print(per_file_profile(lib))
+        return 0
     repeat = 1 if args.quick else max(1, args.repeat)
     peers = Path(args.peers or Path.home() / ".cache" / "loadermig-bench" / "peers")
     peer_bin = install_peers(peers)
@@ -572,6 +580,63 @@ def analyse_reaching(tree: str) -> tuple[int, float]:
     return len(chosen), time.perf_counter() - start
 
 
+# -- file by file ---------------------------------------------------------------------------
+
+
+def per_file_profile(lib: str, shown: int = 10) -> str:
+    """``rewrite_source`` timed on each file of ``lib`` that reaches libcst (in this process,
+    one CPU): how the time splits between the files it changes, those it leaves unchanged,
+    and among those the files where only report-only rules find something, or nothing does."""
+    from loadermig.codemod.nesting import run_with_large_stack
+    from loadermig.codemod.prefilter import rules_to_parse
+    from loadermig.codemod.rules import ALL_RULES
+    from loadermig.codemod.source import rewrite_source
+
+    report_only = {rule.ID for rule in ALL_RULES if not rule.REWRITES}
+    timed_files: list[tuple[float, str, bool, set[str]]] = []
+
+    def rewrite_each() -> None:
+        for name in discovered(lib):
+            path = os.path.join(lib, name)
+            with open(path, "rb") as file:
+                data = file.read()
+            if not rules_to_parse(data, path):
+                continue
+            start = time.perf_counter()
+            outcome = rewrite_source(data, path)
+            seconds = time.perf_counter() - start
+            found = {finding.rule for finding in outcome.findings}
+            timed_files.append((seconds, name, outcome.changed, found))
+
+    run_with_large_stack(rewrite_each)
+    total = sum(row[0] for row in timed_files) or 1.0
+
+    def share(label: str, rows: list[tuple[float, str, bool, set[str]]]) -> str:
+        seconds = sum(row[0] for row in rows)
+        return f"| {label} | {len(rows)} | {seconds:.1f} | {seconds / total:.0%} |"
+
+    unchanged = [row for row in timed_files if not row[2]]
+    lines = [
+        "| files reaching libcst | files | seconds | share |",
+        "| --- | ---: | ---: | ---: |",
+        share("all", timed_files),
+        share("changed by the rewrite", [row for row in timed_files if row[2]]),
+        share("unchanged", unchanged),
+        share(
+            "unchanged, only report-only findings or none",
+            [row for row in unchanged if row[3] <= report_only],
+        ),
+        share("unchanged, no finding", [row for row in unchanged if not row[3]]),
+        "",
+        "| slowest files | seconds | changed | rules that found something |",
+        "| --- | ---: | --- | --- |",
+    ]
+    for seconds, name, changed, found in sorted(timed_files, reverse=True)[:shown]:
+        rules = ", ".join(sorted(found)) or "-"
+        lines.append(f"| `{name}` | {seconds:.2f} | {'yes' if changed else 'no'} | {rules} |")
+    return "\n".join(lines)
+
+
 # -- the tables ------------------------------------------------------------------------------
 
 
@@ -601,10 +666,10 @@ def render(lib: str, comparisons: list[Comparison], context: list[ContextRow]) -
         "| run | files | seconds | ÷ I/O floor | peak RSS |",
         "| --- | ---: | ---: | ---: | ---: |",
     ]
-    for row in context:
-        timing = row.timing
+    for context_row in context:
+        timing = context_row.timing
         lines.append(
-            f"| {row.label} | {timing.files:,} | {seconds(timing)} | "
+            f"| {context_row.label} | {timing.files:,} | {seconds(timing)} | "
             f"{timing.median / floor:.1f} | {timing.peak_kib / 1024:.0f} MiB |"
         )
     return "\n".join(lines)

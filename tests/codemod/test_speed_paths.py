@@ -378,3 +378,35 @@ def test_benchmark_script_runs_on_a_tiny_tree(tmp_path: Path) -> None:
     assert updated.startswith("intro\n<!-- bench_shim:start -->\n<!-- bench_shim:end -->\nend\n")
     assert "## Speed of `loadermig rewrite`" in updated
     assert "<!-- bench_codemod:start -->\nPython " in updated
+
+
+def test_benchmark_per_file_profile_splits_the_time_by_what_the_rewrite_did(
+    tmp_path: Path,
+) -> None:
+    import loadermig
+
+    from ..conftest import ROOT
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "finder.py").write_text(MetaPathFinder.BEFORE, encoding="utf-8")
+    (tree / "reported.py").write_text("import pkgutil\npkgutil.ImpImporter()\n")
+    (tree / "plain.py").write_text("x = 1\n", encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(Path(loadermig.__file__).parents[1]))
+    script = ROOT / "benchmarks" / "bench_codemod.py"
+    command = [sys.executable, str(script), "--lib", str(tree), "--per-file"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr
+    counts = {
+        line.split(" | ")[0].strip("| "): int(line.split(" | ")[1])
+        for line in result.stdout.splitlines()
+        if line.startswith("| ") and line.count(" | ") == 3 and line.split(" | ")[1].isdigit()
+    }
+    assert counts == {
+        "all": 2,
+        "changed by the rewrite": 1,
+        "unchanged": 1,
+        "unchanged, only report-only findings or none": 1,
+        "unchanged, no finding": 0,
+    }
+    assert "| `finder.py` |" in result.stdout and "| yes | LM006 |" in result.stdout
