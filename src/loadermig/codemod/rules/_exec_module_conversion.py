@@ -369,6 +369,8 @@ def with_create_modules(
     if not isinstance(updated.body, cst.IndentedBlock):
         return updated
     assert isinstance(original.body, cst.IndentedBlock)
+    if not any(before in self_names for before in original.body.body):
+        return updated  # the same node, so the rule is not taken to have changed the class
     statements: list[cst.BaseStatement] = []
     for before, after in zip(original.body.body, updated.body.body):
         self_name = self_names.get(before)
@@ -401,7 +403,10 @@ class ExecModuleConversion(Rule):
 
     def transform_module(self, tree: cst.Module) -> cst.Module:
         """Run the rule, then tidy up after removed imports (emptied ``try``, blank start)."""
-        after = drop_emptied_tries(super().transform_module(tree), count_empty_tries(tree))
+        transformed = super().transform_module(tree)
+        if transformed is tree:  # the rule changed nothing (the shared tree comes back)
+            return tree
+        after = drop_emptied_tries(transformed, count_empty_tries(tree))
         return keep_file_start(tree, after)
 
     def leave_ClassDef(
