@@ -10,7 +10,7 @@ into a module's own newline and indent.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TypeVar
 
 import libcst as cst
@@ -145,7 +145,9 @@ class ClassBody:
 
     node: cst.ClassDef
     body_scope: Scope | None
-    methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    #: Filled in by whoever builds it (no default, so that subclasses can add fields that
+    #: have none on Python 3.9, which has no ``kw_only``).
+    methods: dict[str, cst.FunctionDef]
 
     def binds(self, name: str) -> bool:
         """Whether the class body itself binds ``name`` (def, assignment, import...)."""

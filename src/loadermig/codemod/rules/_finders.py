@@ -94,7 +94,7 @@ class FinderRule(Rule):
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
         first = body[0] if body else None
         scope = self.get_metadata(ScopeProvider, first, None) if first is not None else None
-        view = ClassBody(node, scope if isinstance(scope, ClassScope) else None)
+        view = ClassBody(node, scope if isinstance(scope, ClassScope) else None, {})
         for statement in body:
             if isinstance(statement, cst.FunctionDef):
                 view.methods.setdefault(statement.name.value, statement)

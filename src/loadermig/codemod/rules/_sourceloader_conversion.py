@@ -168,7 +168,7 @@ def legacy_base_details(legacy: str) -> dict[str, str]:
     }
 
 
-@dataclass(kw_only=True)
+@dataclass
 class LegacyBaseClass(ClassBody):
     """A class the conversion reads, as found in the original tree: a class with the legacy
     base, or a mixin or a subclass of one, checked with it.
@@ -328,7 +328,7 @@ class LegacyBaseRule(Rule):
         scope = self.get_metadata(ScopeProvider, classdef)
         assert scope is not None
         body_scope = self.get_metadata(ScopeProvider, classdef.body.body[0], None)
-        info = LegacyBaseClass(classdef, body_scope, base=arg, scope=scope)
+        info = LegacyBaseClass(classdef, body_scope, {}, base=arg, scope=scope)
         for statement in body_statements(classdef):
             if isinstance(statement, cst.FunctionDef):
                 info.methods.setdefault(statement.name.value, statement)
