@@ -206,6 +206,7 @@ def test_legacy_classes_and_their_rules(name: str) -> None:
     assert [(c.qualname, c.rules) for c in found or []] == expected
 
 
+@pytest.mark.scripts
 def test_benchmark_writes_its_tables_into_the_readme(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     small = "requests-2.5.3/requests/packages/__init__.py"
@@ -225,6 +226,7 @@ def test_benchmark_writes_its_tables_into_the_readme(tmp_path: Path) -> None:
     assert "| LM008: load_module | 1 |" in text
 
 
+@pytest.mark.scripts
 def test_benchmark_writes_another_corpus_into_its_own_section(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     (corpus / "a").mkdir(parents=True)

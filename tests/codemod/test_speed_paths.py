@@ -328,6 +328,7 @@ def test_a_file_the_ast_cannot_read_still_goes_to_libcst() -> None:
 # -- the benchmark script: it runs and fills in its table (never a timing threshold) ----------
 
 
+@pytest.mark.scripts
 def test_benchmark_script_runs_on_a_tiny_tree(tmp_path: Path) -> None:
     import loadermig
 
@@ -380,6 +381,7 @@ def test_benchmark_script_runs_on_a_tiny_tree(tmp_path: Path) -> None:
     assert "<!-- bench_codemod:start -->\nPython " in updated
 
 
+@pytest.mark.scripts
 def test_benchmark_per_file_profile_splits_the_time_by_what_the_rewrite_did(
     tmp_path: Path,
 ) -> None:

@@ -317,6 +317,7 @@ def test_rule_table_classification() -> None:
 # --- the benchmark script: it runs and prints its tables (never a timing threshold) ---------
 
 
+@pytest.mark.scripts
 def test_benchmark_script_runs_and_prints_its_tables(tmp_path: Path) -> None:
     from ..conftest import ROOT
 
