@@ -584,56 +584,66 @@ def analyse_reaching(tree: str) -> tuple[int, float]:
 
 
 def per_file_profile(lib: str, shown: int = 10) -> str:
-    """``rewrite_source`` timed on each file of ``lib`` that reaches libcst (in this process,
-    one CPU): how the time splits between the files it changes, those it leaves unchanged,
-    and among those the files where only report-only rules find something, or nothing does."""
+    """``rewrite_source`` timed on each file of ``lib`` that passes the prefilter (in this
+    process, one CPU): how the time splits between the files decided on ``ast`` alone and
+    those reaching libcst, and among these between the files it changes, those it leaves
+    unchanged, and those where only report-only rules find something, or nothing does."""
     from loadermig.codemod.nesting import run_with_large_stack
-    from loadermig.codemod.prefilter import rules_to_parse
+    from loadermig.codemod.prefilter import before_libcst, decided_on_ast
     from loadermig.codemod.rules import ALL_RULES
     from loadermig.codemod.source import rewrite_source
 
     report_only = {rule.ID for rule in ALL_RULES if not rule.REWRITES}
-    timed_files: list[tuple[float, str, bool, set[str]]] = []
+    #: seconds, file, changed, rules that found something, whether it reached libcst
+    timed_files: list[tuple[float, str, bool, set[str], bool]] = []
 
     def rewrite_each() -> None:
         for name in discovered(lib):
             path = os.path.join(lib, name)
             with open(path, "rb") as file:
                 data = file.read()
-            if not rules_to_parse(data, path):
+            screened = before_libcst(data, path, ALL_RULES)
+            if not screened.rules:
                 continue
+            reaches_libcst = bool(decided_on_ast(screened, data, path)[1])
             start = time.perf_counter()
             outcome = rewrite_source(data, path)
             seconds = time.perf_counter() - start
             found = {finding.rule for finding in outcome.findings}
-            timed_files.append((seconds, name, outcome.changed, found))
+            timed_files.append((seconds, name, outcome.changed, found, reaches_libcst))
 
     run_with_large_stack(rewrite_each)
     total = sum(row[0] for row in timed_files) or 1.0
 
-    def share(label: str, rows: list[tuple[float, str, bool, set[str]]]) -> str:
+    def share(label: str, rows: list[tuple[float, str, bool, set[str], bool]]) -> str:
         seconds = sum(row[0] for row in rows)
         return f"| {label} | {len(rows)} | {seconds:.1f} | {seconds / total:.0%} |"
 
-    unchanged = [row for row in timed_files if not row[2]]
+    on_libcst = [row for row in timed_files if row[4]]
+    unchanged = [row for row in on_libcst if not row[2]]
     lines = [
-        "| files reaching libcst | files | seconds | share |",
+        "| files past the prefilter | files | seconds | share |",
         "| --- | ---: | ---: | ---: |",
         share("all", timed_files),
-        share("changed by the rewrite", [row for row in timed_files if row[2]]),
-        share("unchanged", unchanged),
+        share("decided on `ast` alone", [row for row in timed_files if not row[4]]),
+        share("reaching libcst", on_libcst),
+        share("reaching libcst, changed by the rewrite", [row for row in on_libcst if row[2]]),
+        share("reaching libcst, unchanged", unchanged),
         share(
-            "unchanged, only report-only findings or none",
+            "reaching libcst, unchanged, only report-only findings or none",
             [row for row in unchanged if row[3] <= report_only],
         ),
-        share("unchanged, no finding", [row for row in unchanged if not row[3]]),
+        share("reaching libcst, unchanged, no finding", [row for row in unchanged if not row[3]]),
         "",
-        "| slowest files | seconds | changed | rules that found something |",
-        "| --- | ---: | --- | --- |",
+        "| slowest files | seconds | libcst | changed | rules that found something |",
+        "| --- | ---: | --- | --- | --- |",
     ]
-    for seconds, name, changed, found in sorted(timed_files, reverse=True)[:shown]:
+    for seconds, name, changed, found, reaches in sorted(timed_files, reverse=True)[:shown]:
         rules = ", ".join(sorted(found)) or "-"
-        lines.append(f"| `{name}` | {seconds:.2f} | {'yes' if changed else 'no'} | {rules} |")
+        lines.append(
+            f"| `{name}` | {seconds:.2f} | {'yes' if reaches else 'no'} | "
+            f"{'yes' if changed else 'no'} | {rules} |"
+        )
     return "\n".join(lines)
 
 

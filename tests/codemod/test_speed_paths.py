@@ -393,6 +393,9 @@ def test_benchmark_per_file_profile_splits_the_time_by_what_the_rewrite_did(
     tree.mkdir()
     (tree / "finder.py").write_text(MetaPathFinder.BEFORE, encoding="utf-8")
     (tree / "reported.py").write_text("import pkgutil\npkgutil.ImpImporter()\n")
+    # A skip comment leaves even the report-only rules to libcst.
+    skipped = "import pkgutil\npkgutil.ImpImporter()\nx = 1  # loadermig: skip\n"
+    (tree / "reported_with_skip.py").write_text(skipped)
     (tree / "plain.py").write_text("x = 1\n", encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=str(Path(loadermig.__file__).parents[1]))
     script = ROOT / "benchmarks" / "bench_codemod.py"
@@ -405,10 +408,13 @@ def test_benchmark_per_file_profile_splits_the_time_by_what_the_rewrite_did(
         if line.startswith("| ") and line.count(" | ") == 3 and line.split(" | ")[1].isdigit()
     }
     assert counts == {
-        "all": 2,
-        "changed by the rewrite": 1,
-        "unchanged": 1,
-        "unchanged, only report-only findings or none": 1,
-        "unchanged, no finding": 0,
+        "all": 3,
+        "decided on `ast` alone": 1,
+        "reaching libcst": 2,
+        "reaching libcst, changed by the rewrite": 1,
+        "reaching libcst, unchanged": 1,
+        "reaching libcst, unchanged, only report-only findings or none": 1,
+        "reaching libcst, unchanged, no finding": 0,
     }
-    assert "| `finder.py` |" in result.stdout and "| yes | LM006 |" in result.stdout
+    assert "| `finder.py` |" in result.stdout and "| yes | yes | LM006 |" in result.stdout
+    assert "| `reported.py` |" in result.stdout and "| no | no | LM011 |" in result.stdout

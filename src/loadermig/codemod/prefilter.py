@@ -8,12 +8,15 @@ import ast
 import functools
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from .compile_check import check_source
 from .decoding import decoding_problem
+from .findings import Finding
 from .nesting import MAX_BRACKET_DEPTH, MAX_TREE_DEPTH, too_deeply_nested
 from .outcome import SourceOutcome
 from .rules import ALL_RULES, Rule
+from .rules._report_only_on_ast import Unsupported, findings_on_ast, runs_on_ast
 from .skip_comments import SKIP_MARK, SkipComments, skip_comments
 from .tree_facts import TreeFacts
 
@@ -103,26 +106,59 @@ def rules_to_parse(
 ) -> list[type[Rule]]:
     """The rules for which :func:`rewrite_source` hands ``data`` to libcst: those left after
     every check it makes without libcst (empty: it does not parse the file at all)."""
-    return before_libcst(data, path, rules)[1]
+    screened = before_libcst(data, path, rules)
+    return decided_on_ast(screened, data, path)[1]
 
 
-def before_libcst(
-    data: bytes, path: str, rules: Sequence[type[Rule]]
-) -> tuple[SourceOutcome, list[type[Rule]], SkipComments | None, bool]:
-    """Every check made before libcst: the outcome so far, the rules libcst must run (none
-    when the outcome is final), the skip comments, and whether the running Python compiles
-    the file."""
+class Screened(NamedTuple):
+    """What the checks before libcst found out about a file."""
+
+    #: The outcome so far (final when :attr:`rules` is empty).
+    outcome: SourceOutcome
+    #: The rules that may have something to do in the file.
+    rules: list[type[Rule]]
+    #: The file's skip comments (None: it has none).
+    skip: SkipComments | None
+    #: Whether the running Python compiles the file.
+    original_compiles: bool
+    #: The file's ``ast`` tree, where the running Python parses it.
+    tree: ast.Module | None
+
+
+def before_libcst(data: bytes, path: str, rules: Sequence[type[Rule]]) -> Screened:
+    """Every check made before libcst: the outcome so far, the rules that may apply (none
+    when the outcome is final), the skip comments, whether the running Python compiles the
+    file, and its ``ast`` tree."""
     outcome, rules_here, skip = _screen(data, path, rules)
     if not rules_here:
-        return outcome, [], skip, False
+        return Screened(outcome, [], skip, False, None)
     original_compiles, tree = check_source(data, path)
     if original_compiles is None or (not original_compiles and too_deeply_nested(data)):
         outcome.error = (
             f"too deeply nested to rewrite (over {MAX_BRACKET_DEPTH} nested brackets or "
             f"a syntax tree over {MAX_TREE_DEPTH} levels deep)"
         )
-        return outcome, [], skip, False
-    return outcome, admitted_by_tree(rules_here, tree), skip, original_compiles
+        return Screened(outcome, [], skip, False, None)
+    return Screened(outcome, admitted_by_tree(rules_here, tree), skip, original_compiles, tree)
+
+
+def decided_on_ast(
+    screened: Screened, data: bytes, path: str
+) -> tuple[list[Finding], list[type[Rule]]]:
+    """The findings of the rules decided on the file's ``ast`` tree (the report-only rules,
+    see :mod:`.rules._report_only_on_ast`), and the rules left for libcst.
+
+    A file with skip comments, one the running Python does not parse, and one the ``ast``
+    analysis cannot be sure about leave every rule to libcst.
+    """
+    on_ast = [rule for rule in screened.rules if runs_on_ast(rule)]
+    if not on_ast or screened.tree is None or screened.skip is not None:
+        return [], screened.rules
+    try:
+        findings = findings_on_ast(on_ast, screened.tree, data, path)
+    except Unsupported:
+        return [], screened.rules
+    return findings, [rule for rule in screened.rules if not runs_on_ast(rule)]
 
 
 def admitted_by_tree(rules: Sequence[type[Rule]], tree: ast.Module | None) -> list[type[Rule]]:

@@ -10,7 +10,7 @@ from libcst.codemod import CodemodContext
 from .compile_check import compile_regression
 from .nesting import run_with_large_stack
 from .outcome import SourceOutcome
-from .prefilter import before_libcst
+from .prefilter import before_libcst, decided_on_ast
 from .rules import ALL_RULES, Rule
 from .rules._base import FINDINGS_KEY, SHARED_KEY, SharedTree
 from .splice import splice
@@ -29,10 +29,16 @@ def rewrite_source(
     kept byte for byte (libcst's own round trip is not always exact). A result that no longer
     compiles is refused with an error instead of being returned.
     """
-    outcome, rules_here, skip, original_compiles = before_libcst(data, path, rules)
+    screened = before_libcst(data, path, rules)
+    outcome, skip, original_compiles = screened.outcome, screened.skip, screened.original_compiles
+    if not screened.rules:
+        return outcome
+    found_on_ast, rules_here = decided_on_ast(screened, data, path)
     if not rules_here:
+        outcome.findings = sorted(found_on_ast)
         return outcome
     context = CodemodContext(filename=path)
+    context.scratch[FINDINGS_KEY] = found_on_ast
     statement_skip = skip if skip is not None and skip.lines else None
 
     def transform() -> tuple[bytes, bytes, int]:

@@ -31,6 +31,9 @@ modules, each named for what it holds:
 * ``_stack_inspection``: which methods read the call stack;
 * ``_imp``: LM009/LM010's reading of ``imp`` uses;
 * ``_report_only``: what the report-only rules LM011-LM016 share;
+* ``_report_only_on_ast``: the same analysis on ``ast``, which decides those rules without
+  libcst wherever it is sure to give the same findings;
+* ``_ast_scopes``: libcst's scope analysis and qualified names, rebuilt on ``ast``;
 * ``docs``: rule documentation in Markdown and text (README's rule details).
 """
 

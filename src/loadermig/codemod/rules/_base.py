@@ -186,24 +186,46 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
             return
         span = self.get_metadata(PositionProvider, node)
         start, end = span.start, span.end
-        if (end.line, end.column) < (start.line, start.column):  # mapped across an edit
-            end = start
-        self.details(reason)  # an unknown reason is a bug of the rule: fail here, not later
-        if len(message) > MESSAGE_LIMIT:  # only names of unusual length get here
-            message = message[: MESSAGE_LIMIT - len(_CUT)].rstrip() + _CUT
         findings: list[Finding] = self.context.scratch[FINDINGS_KEY]
         findings.append(
-            Finding(
+            self.finding(
                 self.context.filename or "<string>",
-                start.line,
-                start.column + 1,
-                self.ID,
+                (start.line, start.column),
+                (end.line, end.column),
                 message,
-                fixed,
-                end_line=end.line,
-                end_column=end.column + 1,
+                fixed=fixed,
                 reason=reason,
             )
+        )
+
+    @classmethod
+    def finding(
+        cls,
+        path: str,
+        start: tuple[int, int],
+        end: tuple[int, int],
+        message: str,
+        *,
+        fixed: bool,
+        reason: str,
+    ) -> Finding:
+        """A finding of this rule from ``start`` to ``end`` (line, 0-based column in
+        characters), with the message cut to :data:`MESSAGE_LIMIT` (see :meth:`report`)."""
+        if end < start:  # mapped across an edit
+            end = start
+        cls.details(reason)  # an unknown reason is a bug of the rule: fail here, not later
+        if len(message) > MESSAGE_LIMIT:  # only names of unusual length get here
+            message = message[: MESSAGE_LIMIT - len(_CUT)].rstrip() + _CUT
+        return Finding(
+            path,
+            start[0],
+            start[1] + 1,
+            cls.ID,
+            message,
+            fixed,
+            end_line=end[0],
+            end_column=end[1] + 1,
+            reason=reason,
         )
 
     def remove_unused_import_by_node(self, node: cst.CSTNode) -> None:

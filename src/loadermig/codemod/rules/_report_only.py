@@ -21,7 +21,7 @@ interpreter: present exactly on the versions before ``removed``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -96,8 +96,43 @@ def brief(node: cst.BaseExpression) -> str:
         return f"{brief(node.func)}({'...' if node.args else ''})"
     if isinstance(node, cst.Subscript):
         return f"{brief(node.value)}[...]"
-    text = " ".join(code(node).split())
+    return short_code(code(node))
+
+
+def short_code(text: str) -> str:
+    """Code as :func:`brief` shows an expression it does not elide: on one line, or
+    ``(...)`` when longer than 40 characters."""
+    text = " ".join(text.split())
     return text if len(text) <= 40 else "(...)"
+
+
+#: The reason of a finding about a definition the import system no longer calls.
+DEFINED_REASON = "defined"
+
+
+def import_message(api: Legacy) -> str:
+    """The message of a finding about ``from module import api``."""
+    return f"kept: import of {api.name}, {api.when}"
+
+
+def reference_message(text: str, apis: Sequence[Legacy]) -> str:
+    """The message of a finding about ``text``, a name that means one of ``apis``."""
+    meanings = " or ".join(f"{api.name}, {api.when}" for api in apis)
+    if len(apis) == 1 and text == apis[0].name:
+        return f"kept: {meanings}"
+    return fitted(f"kept: `{text}` is {meanings}", f"kept: this is {meanings}")
+
+
+def reference_reason(apis: Sequence[Legacy]) -> str:
+    """The reason of a finding about a name that means one of ``apis``."""
+    return "|".join(api.name for api in apis)
+
+
+def call_message(call: str, method: str, api: Legacy) -> str:
+    """The message of a finding about ``call`` (as :func:`brief` shows it), a call of the
+    legacy ``method``."""
+    what = f"legacy {method}(), {api.when}"
+    return fitted(f"kept: `{call}` calls {what}", f"kept: a call of {what}")
 
 
 class ReportOnlyRule(Rule):
@@ -132,15 +167,7 @@ class RemovedNamesRule(ReportOnlyRule):
         for alias in node.names:
             api = self.APIS.get(f"{module}.{alias.evaluated_name}")
             if api is not None and not self._has_reported_use(node, alias):
-                name = alias.evaluated_name
-                if alias.asname is not None:
-                    name += f" as {alias.evaluated_alias}"
-                self.report(
-                    alias,
-                    f"kept: import of {api.name}, {api.when}",
-                    fixed=False,
-                    reason=api.name,
-                )
+                self.report(alias, import_message(api), fixed=False, reason=api.name)
         return False
 
     def _has_reported_use(self, node: cst.ImportFrom, alias: cst.ImportAlias) -> bool:
@@ -168,13 +195,8 @@ class RemovedNamesRule(ReportOnlyRule):
         apis = self._use(node)
         if apis is None:
             return True
-        text = code(node)
-        meanings = " or ".join(f"{api.name}, {api.when}" for api in apis)
-        if len(apis) == 1 and text == apis[0].name:
-            message = f"kept: {meanings}"
-        else:
-            message = fitted(f"kept: `{text}` is {meanings}", f"kept: this is {meanings}")
-        self.report(node, message, fixed=False, reason="|".join(api.name for api in apis))
+        message = reference_message(code(node), apis)
+        self.report(node, message, fixed=False, reason=reference_reason(apis))
         return False
 
     def _use(self, node: cst.CSTNode) -> list[Legacy] | None:
@@ -195,6 +217,9 @@ class MethodCallsRule(ReportOnlyRule):
     #: Classes from elsewhere whose methods of these names are another API, not the legacy
     #: one (``modulefinder.ModuleFinder.load_module``), by qualified name.
     UNAFFECTED: ClassVar[frozenset[str]] = frozenset()
+    #: Classes (qualified names) in whose subclasses' bodies another rule reports these
+    #: calls (LM002/LM003 for ``PyLoader``/``PyPycLoader``): calls there are left to it.
+    LEFT_TO_SUBCLASSES_OF: ClassVar[frozenset[str]] = frozenset()
     # Parents: which class a method or a call is in (names alone do not need them).
     METADATA_DEPENDENCIES = (*ReportOnlyRule.METADATA_DEPENDENCIES, ParentNodeProvider)
 
@@ -223,16 +248,47 @@ class MethodCallsRule(ReportOnlyRule):
             return
         if self._module_function(func.value) or self.reaches_own_code(func):
             return
-        if self.left_to_others(node):
+        if self.LEFT_TO_SUBCLASSES_OF and self._left_to_others(node):
             return
         method = func.attr.value
-        api = self.METHODS[method]
-        what = f"legacy {method}(), {api.when}"
-        message = fitted(f"kept: `{brief(node)}` calls {what}", f"kept: a call of {what}")
+        message = call_message(brief(node), method, self.METHODS[method])
         self.report(node, message, fixed=False, reason=method)
 
-    def left_to_others(self, call: cst.Call) -> bool:
-        """Whether another rule already reports this call (subclasses say when)."""
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """Report a method this rule reports the definitions of (see
+        :meth:`definition_message`)."""
+        cls = self.owning_class(node)
+        if cls is None:
+            return
+        message = self.definition_message(node.name.value, cls.name.value)
+        if message is not None:
+            self.report(node, message, fixed=False, reason=DEFINED_REASON)
+
+    @classmethod
+    def definition_message(cls, method: str, class_name: str) -> str | None:
+        """The message for a method named ``method`` defined in class ``class_name``, for a
+        rule that reports such definitions (None: this rule does not)."""
+        return None
+
+    def _left_to_others(self, call: cst.Call) -> bool:
+        """Whether the call is in the body of a subclass of :attr:`LEFT_TO_SUBCLASSES_OF`."""
+        return any(
+            isinstance(node, cst.ClassDef) and self._subclass_left_to_others(node, set())
+            for node in self.ancestors(call)
+        )
+
+    def _subclass_left_to_others(self, cls: cst.ClassDef, seen: set[int]) -> bool:
+        seen.add(id(cls))
+        for base in cls.bases:
+            if not self.qualified_names(base.value).isdisjoint(self.LEFT_TO_SUBCLASSES_OF):
+                return True
+            local = self.local_class(base.value)
+            if (
+                local is not None
+                and id(local) not in seen
+                and self._subclass_left_to_others(local, seen)
+            ):
+                return True
         return False
 
     def _module_function(self, receiver: cst.BaseExpression) -> bool:

@@ -16,8 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-import libcst as cst
-
 from ._report_only import Legacy, MethodCallsRule, legacy_details
 from ._sourceloader_conversion import legacy_names
 
@@ -63,6 +61,7 @@ class LoadModuleCallsRule(MethodCallsRule):
     DETAILS: ClassVar[Mapping[str, str]] = legacy_details(METHODS)
     # modulefinder.ModuleFinder has find_module/load_module of its own, not deprecated.
     UNAFFECTED = frozenset({"modulefinder.ModuleFinder"})
+    LEFT_TO_SUBCLASSES_OF = _LEGACY_ABCS
     BEFORE = (
         "from importlib.machinery import SourceFileLoader\n"
         "\n"
@@ -72,24 +71,3 @@ class LoadModuleCallsRule(MethodCallsRule):
         "(unchanged; the finding says: spec = importlib.util.spec_from_file_location(...),\n"
         "module_from_spec(spec), spec.loader.exec_module(module))\n"
     )
-
-    def left_to_others(self, call: cst.Call) -> bool:
-        """Calls in the body of a ``PyLoader``/``PyPycLoader`` subclass are LM002/LM003's."""
-        return any(
-            isinstance(node, cst.ClassDef) and self._legacy_abc_subclass(node, set())
-            for node in self.ancestors(call)
-        )
-
-    def _legacy_abc_subclass(self, cls: cst.ClassDef, seen: set[int]) -> bool:
-        seen.add(id(cls))
-        for base in cls.bases:
-            if not self.qualified_names(base.value).isdisjoint(_LEGACY_ABCS):
-                return True
-            local = self.local_class(base.value)
-            if (
-                local is not None
-                and id(local) not in seen
-                and self._legacy_abc_subclass(local, seen)
-            ):
-                return True
-        return False

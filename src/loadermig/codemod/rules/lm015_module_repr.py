@@ -13,9 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-import libcst as cst
-
-from ._report_only import Legacy, MethodCallsRule, legacy_details
+from ._report_only import DEFINED_REASON, Legacy, MethodCallsRule, legacy_details
 
 MODULE_REPR = Legacy(
     "module_repr() of importlib.abc.Loader and the standard library's loaders",
@@ -44,7 +42,7 @@ class ModuleReprRule(MethodCallsRule):
     METHODS: ClassVar[Mapping[str, Legacy]] = {"module_repr": MODULE_REPR}
     DETAILS: ClassVar[Mapping[str, str]] = {
         **legacy_details(METHODS),
-        "defined": DEFINED[:1].upper() + DEFINED[1:] + ".",
+        DEFINED_REASON: DEFINED[:1].upper() + DEFINED[1:] + ".",
     }
     BEFORE = (
         "class Loader:\n"
@@ -53,13 +51,9 @@ class ModuleReprRule(MethodCallsRule):
     )
     AFTER = "(unchanged; the finding explains that repr(module) comes from module.__spec__)\n"
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        """Report a ``module_repr`` method (one defined directly in a class body)."""
-        cls = self.owning_class(node)
-        if node.name.value == "module_repr" and cls is not None:
-            self.report(
-                node,
-                f"kept: {cls.name.value}.module_repr() is never called since Python 3.12",
-                fixed=False,
-                reason="defined",
-            )
+    @classmethod
+    def definition_message(cls, method: str, class_name: str) -> str | None:
+        """A ``module_repr`` method is dead code since Python 3.12."""
+        if method != "module_repr":
+            return None
+        return f"kept: {class_name}.module_repr() is never called since Python 3.12"
