@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
-from libcst.metadata import PositionProvider, ProviderT, QualifiedNameProvider
+from libcst.metadata import PositionProvider, ProviderT, QualifiedName, ScopeProvider
 
 from ..findings import Finding
 from ..skip_comments import SkipComments
@@ -62,10 +62,7 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
     ``self.remove_unused_import``), which ``transform_module`` runs after the rule.
     """
 
-    METADATA_DEPENDENCIES: ClassVar[Collection[ProviderT]] = (
-        PositionProvider,
-        QualifiedNameProvider,
-    )
+    METADATA_DEPENDENCIES: ClassVar[Collection[ProviderT]] = (PositionProvider, ScopeProvider)
 
     #: Stable identifier, ``LMnnn``.
     ID: ClassVar[str]
@@ -235,8 +232,16 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
         """The fully qualified names ``node`` may refer to (empty when unknown)."""
-        found = self.get_metadata(QualifiedNameProvider, node, set())
-        return {name.name for name in found}
+        return {name.name for name in self.qualified_name_sources(node)}
+
+    def qualified_name_sources(self, node: cst.CSTNode) -> Collection[QualifiedName]:
+        """What libcst's ``QualifiedNameProvider`` gives ``node``, asked of its scope.
+
+        The provider itself walks the whole tree to hand every node a lazy value; asking the
+        scope for the nodes a rule looks at gives the same names for a fraction of the cost.
+        """
+        scope = self.get_metadata(ScopeProvider, node, None)
+        return scope.get_qualified_names_for(node) if scope is not None else set()
 
     def base_names(self, node: cst.BaseExpression) -> set[str]:
         """:meth:`qualified_names` of a class base, where a module-level name bound to

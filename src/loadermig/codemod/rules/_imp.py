@@ -19,7 +19,6 @@ from libcst.metadata import (
     Assignment,
     ImportAssignment,
     PositionProvider,
-    QualifiedNameProvider,
     QualifiedNameSource,
     Scope,
     ScopeProvider,
@@ -68,7 +67,7 @@ def imp_use(rule: Rule, node: cst.CSTNode) -> ImpUse | None:
     """What ``node``, a name or dotted name, means from ``imp`` (None: nothing from ``imp``)."""
     if not dotted(node):
         return None  # e.g. `imp.reload(m).x`, whose qualified name is imp.reload
-    found = rule.get_metadata(QualifiedNameProvider, node, set())
+    found = rule.qualified_name_sources(node)
     from_imp = sorted(
         q.name
         for q in found

@@ -24,7 +24,6 @@ from libcst.metadata import (
     ExpressionContext,
     ExpressionContextProvider,
     PositionProvider,
-    QualifiedNameProvider,
     ScopeProvider,
 )
 
@@ -94,12 +93,7 @@ class ShimFallbackRule(Rule):
         b"set_loader",
         b"set_package",
     )
-    METADATA_DEPENDENCIES = (
-        PositionProvider,
-        QualifiedNameProvider,
-        ExpressionContextProvider,
-        ScopeProvider,
-    )
+    METADATA_DEPENDENCIES = (PositionProvider, ExpressionContextProvider, ScopeProvider)
     REMOVAL = (
         "the load_module() fallback warns since Python 3.10 and is announced for removal in "
         "3.15; PyLoader/PyPycLoader left in 3.4, module_for_loader, set_loader and "
