@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import pytest
 
+from loadermig.codemod.prefilter import rules_to_parse
 from loadermig.codemod.rules import rule_by_id
 from loadermig.codemod.source import rewrite_source
 from loadermig.shim import wrap_legacy_finder
@@ -27,6 +28,7 @@ from .behaviour import (
 )
 
 LM008 = FIXTURES / "codemod" / "LM008"
+LM008_RULE = rule_by_id("LM008")
 
 
 def rewritten(case: str) -> bytes:
@@ -520,3 +522,50 @@ def test_a_converted_load_module_leaves_no_signature_comment_that_fails_to_parse
     assert outcome.rewritten is not None
     ast.parse(outcome.rewritten, type_comments=True)
     assert b"# type:" not in outcome.rewritten
+
+
+# -- the prefilter's ast check: only classes that may be import loaders reach libcst -------
+
+_EMITS = "    def load_module(self, name):\n        return self.add(LoadStatic(name))\n"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "class LowLevelIRBuilder:\n" + _EMITS,  # mypyc's IR builder emits a module load
+        "from .base import Base\n\n\nclass Builder(Base):\n" + _EMITS,
+        "class Builder:\n    def add_module(self):\n        def load_module(self, name): ...\n",
+    ],
+)
+def test_a_class_that_shows_no_loader_never_reaches_libcst(
+    source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = source.encode()
+    assert rules_to_parse(data, "builder.py", [LM008_RULE]) == []
+    assert not rewrite_source(data, "builder.py", [LM008_RULE]).parsed
+    monkeypatch.setattr(LM008_RULE, "NEEDS_LOADER_CLASS", False)  # the rule finds nothing there
+    outcome = rewrite_source(data, "builder.py", [LM008_RULE])
+    assert outcome.parsed and outcome.findings == [] and outcome.rewritten is None
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "class ModuleImporter:\n" + _EMITS,  # the class name
+        "class Builder:\n    def get_source(self, name): ...\n\n" + _EMITS,  # a hook method
+        "import sys\n\n\nclass Builder:\n"  # import machinery in load_module
+        "    def load_module(self, name):\n        return sys.modules[name]\n",
+        # a string part (ast sees one string, "__file__x", libcst two)
+        "class Builder:\n    def load_module(self, name):\n"
+        "        return self.get('__file__' 'x')\n",
+        "import importlib.abc\n\n\nclass Builder(importlib.abc.Loader):\n" + _EMITS,  # a base
+        "from importlib import abc\n\nBase = abc.Loader\n\n\nclass Builder(Base):\n" + _EMITS,
+        "from importlib import abc\n\n\nclass Base(abc.Loader):\n    pass\n\n\n"
+        "class Builder(Base):\n" + _EMITS,
+    ],
+)
+def test_each_kind_of_loader_evidence_reaches_the_rule(source: str) -> None:
+    data = source.encode()
+    assert rules_to_parse(data, "loader.py", [LM008_RULE]) == [LM008_RULE]
+    outcome = rewrite_source(data, "loader.py", [LM008_RULE])
+    assert [finding.rule for finding in outcome.findings] == ["LM008"]

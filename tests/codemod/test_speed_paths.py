@@ -1,8 +1,8 @@
 """The fast paths of ``rewrite_source``: they must not change what comes out.
 
 Shared metadata, unchanged trees handed on as they are, report-only rules first, and the
-prefilters (trigger words, ``PATTERN``, the ``ast`` checks ``NEEDS_IMPORT`` and
-``NEEDS_CLASS_BINDING``). No timings here: ``benchmarks/bench_codemod.py`` measures.
+prefilters (trigger words, ``PATTERN``, the ``ast`` checks ``NEEDS_*``). No timings here:
+``benchmarks/bench_codemod.py`` measures.
 """
 
 from __future__ import annotations
@@ -225,9 +225,8 @@ def test_there_are_multi_rule_cases() -> None:
         ("LM006", "class F:\n    find_module = staticmethod(lookup)\n"),
         ("LM006", "class F:\n    from legacy import find_module\n"),
         ("LM007", "class F:\n    def find_loader(self, fullname): ...\n"),
-        ("LM008", "class L:\n    def \\\n  load_module(self, fullname): ...\n"),
-        ("LM008", "class L:\n    async def load_module(self, fullname): ...\n"),
-        ("LM008", "class L:\n    if True:\n        def load_module(self, name): ...\n"),
+        ("LM008", "class Loader:\n    def \\\n  load_module(self, fullname): ...\n"),
+        ("LM008", "class Loader:\n    async def load_module(self, fullname): ...\n"),
         ("LM010", "try:\n    import os, imp\nexcept ImportError:\n    imp = None\n"),
     ],
 )
@@ -254,6 +253,7 @@ def test_calls_alone_do_not_pass_the_pattern(rule_id: str, source: str) -> None:
     [
         ("LM006", '"""How to write find_module in a finder."""\ndef find_module(name): ...\n'),
         ("LM008", "def load_module(name):\n    class Inner: pass\n"),
+        ("LM008", "class Loader:\n    if True:\n        def load_module(self, name): ...\n"),
         ("LM009", '"""Old code did: import imp; imp.new_module(name)."""\n'),
         ("LM010", "from . import imp\nimp.reload(x)\n"),
     ],

@@ -26,6 +26,8 @@ modules, each named for what it holds:
 * ``_is_package``: the ``is_package()`` LM004 adds to loaders that set ``__path__``;
 * ``_removed_import_cleanup``: emptied ``try`` statements and a blank file start, tidied;
 * ``_load_module``: LM008's reading of a ``load_module`` body (which idiom it is);
+* ``_loader_evidence``: what shows that a ``load_module`` class is an import loader (LM008
+  and the prefilter's ``ast`` check);
 * ``_module_attrs``: what LM008 adds for the ``load_module`` fallback's side effects;
 * ``_finders``: LM006/LM007's delegating ``find_spec`` for PEP 302 finders;
 * ``_stack_inspection``: which methods read the call stack;

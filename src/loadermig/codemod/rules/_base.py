@@ -80,8 +80,17 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
     NEEDS_IMPORT: ClassVar[tuple[str, ...]] = ()
     #: ... and if a class body binds one of these names (``def``, assignment, import, ...).
     NEEDS_CLASS_BINDING: ClassVar[tuple[str, ...]] = ()
-    #: ... and if the file calls a method of one of these names (``x.name(...)``).
+    #: ... and if the file calls a method of one of these names (``x.name(...)``) ...
     NEEDS_METHOD_CALL: ClassVar[tuple[str, ...]] = ()
+    #: ... and if a name in the file may have a qualified name in one of these modules (or
+    #: their submodules): the file imports it, absolutely or relatively (whatever libcst's
+    #: qualified names make of the dots), or uses its name (a module-level binding of that
+    #: name, of any kind, is qualified as written) ...
+    NEEDS_NAME_FROM: ClassVar[tuple[str, ...]] = ()
+    #: ... and, if True, if a class defines ``load_module`` directly in its body and shows it
+    #: may be an import loader (:mod:`._loader_evidence`, or a base class where the file may
+    #: name importlib's loader ABCs).
+    NEEDS_LOADER_CLASS: ClassVar[bool] = False
     #: Documentation: legacy code and what the rule makes of it.
     BEFORE: ClassVar[str]
     AFTER: ClassVar[str]

@@ -13,12 +13,14 @@ import libcst as cst
 from ._base import Rule
 
 SHIM = "loadermig.shim.compat."
+#: The modules the decorators come from.
+MODULES = ("importlib.util", SHIM.rstrip("."))
 MODULE_FOR_LOADER = "module_for_loader"
 SET_LOADER = "set_loader"
 SET_PACKAGE = "set_package"
 _REMOVED = {
     prefix + api: api
-    for prefix in ("importlib.util.", SHIM)
+    for prefix in (module + "." for module in MODULES)
     for api in (MODULE_FOR_LOADER, SET_LOADER, SET_PACKAGE)
 }
 

@@ -19,6 +19,7 @@ from libcst.metadata import ExpressionContext, ExpressionContextProvider
 from ._base import Rule
 from ._decorators import (
     MODULE_FOR_LOADER,
+    MODULES,
     SET_LOADER,
     SET_PACKAGE,
     decorator_names,
@@ -66,6 +67,7 @@ class SetLoaderPackageRule(Rule):
     TITLE = "`@set_loader` / `@set_package` (removed in 3.12) that LM008 cannot drop: reported"
     ONLY_REPORTS = True
     TRIGGERS = (b"set_loader", b"set_package")
+    NEEDS_NAME_FROM = MODULES  # it reports names qualified as the decorators of these
     BEFORE = (
         "from importlib.util import set_loader\n"
         "\n"

@@ -40,6 +40,11 @@ from ._exec_module_conversion import (
     LoaderClasses,
 )
 from ._load_module import SHAPE_DETAILS, NotConvertible, Shape, after_guard, read_shape
+from ._loader_evidence import (
+    IMPORT_HOOK_CLASS_NAME,
+    IMPORT_HOOK_METHODS,
+    IMPORT_MACHINERY_WORDS,
+)
 from ._module_attrs import fallback_fill_ins, load_module_on_exec_module
 from ._stack_inspection import StackReaders
 
@@ -142,7 +147,7 @@ class LoadModuleRule(ExecModuleConversion):
     )
     TRIGGERS = (b"load_module",)
     PATTERN = re.compile(rb"\bdef[\s\\]+load_module\b")  # the rule only rewrites definitions
-    NEEDS_CLASS_BINDING = ("load_module",)
+    NEEDS_LOADER_CLASS = True  # the rule only converts the methods of loaders
     DETAILS: ClassVar[Mapping[str, str]] = {
         **{
             f"converted-{shape}{base}": " ".join(
@@ -831,57 +836,6 @@ def without_signature_comment(body: cst.IndentedBlock) -> cst.IndentedBlock:
     return body
 
 
-#: Methods only an import finder or loader defines: one beside ``load_module`` says what it is.
-_IMPORT_HOOK_METHODS = frozenset(
-    {
-        "find_module",
-        "find_spec",
-        "find_loader",
-        "create_module",
-        "exec_module",
-        "get_code",
-        "get_source",
-        "get_data",
-        "get_filename",
-        "is_package",
-        "module_repr",
-        "get_resource_reader",
-        "iter_modules",
-    }
-)
-#: Names, attributes and strings that only import machinery uses, in a ``load_module`` body.
-_IMPORT_MACHINERY_WORDS = frozenset(
-    {
-        "modules",
-        "imp",
-        "importlib",
-        "zipimport",
-        "zipimporter",
-        "ModuleType",
-        "new_module",
-        "module_from_spec",
-        "spec_from_loader",
-        "import_module",
-        "load_dynamic",
-        "load_source",
-        "load_compiled",
-        "load_package",
-        "exec_module",
-        "get_code",
-        "get_source",
-        "exec",
-        "compile",
-        "__import__",
-        "__loader__",
-        "__file__",
-        "__path__",
-        "__package__",
-        "__spec__",
-    }
-)
-_IMPORT_HOOK_CLASS_NAME = re.compile(r"loader|importer|finder|import|hook", re.IGNORECASE)
-
-
 def _shows_import_loader(owner: cst.ClassDef, method: cst.FunctionDef) -> bool:
     """Whether the class of a ``load_module`` method is an import loader, by what it shows.
 
@@ -890,20 +844,22 @@ def _shows_import_loader(owner: cst.ClassDef, method: cst.FunctionDef) -> bool:
     nothing. It counts as a loader when its name says so, when it defines another finder or
     loader method, or when the ``load_module`` body uses import machinery (``sys.modules``,
     ``imp``, ``importlib``, module attributes such as ``__loader__``, ``exec``/``compile``).
+    The prefilter (``NEEDS_LOADER_CLASS``, :mod:`loadermig.codemod.tree_facts`) admits every
+    class that may pass this test or have a loader base: what counts here must count there.
     """
-    if _IMPORT_HOOK_CLASS_NAME.search(owner.name.value):
+    if IMPORT_HOOK_CLASS_NAME.search(owner.name.value):
         return True
     if any(
-        isinstance(s, cst.FunctionDef) and s.name.value in _IMPORT_HOOK_METHODS
+        isinstance(s, cst.FunctionDef) and s.name.value in IMPORT_HOOK_METHODS
         for s in body_statements(owner)
     ):
         return True
     for node in walk(method.body):
-        if isinstance(node, cst.Name) and node.value in _IMPORT_MACHINERY_WORDS:
+        if isinstance(node, cst.Name) and node.value in IMPORT_MACHINERY_WORDS:
             return True
-        if isinstance(node, cst.Attribute) and node.attr.value in _IMPORT_MACHINERY_WORDS:
+        if isinstance(node, cst.Attribute) and node.attr.value in IMPORT_MACHINERY_WORDS:
             return True
-        if isinstance(node, cst.SimpleString) and node.evaluated_value in _IMPORT_MACHINERY_WORDS:
+        if isinstance(node, cst.SimpleString) and node.evaluated_value in IMPORT_MACHINERY_WORDS:
             return True
     return False
 
