@@ -13,6 +13,7 @@ modules, each named for what it holds:
 * ``_base``: :class:`Rule` (codemod command plus findings) and ``Problem`` (why code is kept);
 * ``_shared``: one shared tree per file, positions on the file's own lines, skip comments;
 * ``_cst_helpers``: generic CST utilities (walks, body statements, names, ``ClassBody``...);
+* ``_cst_walk``: a node's children and visitor runs without libcst rebuilding the tree;
 * ``_node_finding``: ``NodeFinding``, a finding decided on (node, message, reason);
 * ``_value_flow``: ``Flow``, what the expressions of a loader method may evaluate to;
 * ``_sourceloader_conversion``: LM002/LM003's move of a legacy loader onto ``SourceLoader``;

@@ -17,6 +17,7 @@ import libcst as cst
 from libcst.metadata import Assignment, ParentNodeProvider, Scope, ScopeProvider
 
 from ._base import Rule
+from ._cst_walk import children, visit_without_rebuild
 
 _NESTED_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 _T = TypeVar("_T", bound=cst.CSTNode)
@@ -25,7 +26,7 @@ _T = TypeVar("_T", bound=cst.CSTNode)
 def walk(node: cst.CSTNode, *, nested: bool = True) -> Iterator[cst.CSTNode]:
     """``node`` and everything below it, in source order (``nested=False``: not into defs)."""
     yield node
-    for child in node.children:
+    for child in children(node):
         if nested or not isinstance(child, _NESTED_SCOPES):
             yield from walk(child, nested=nested)
 
@@ -134,7 +135,7 @@ class OwnStatements(cst.CSTVisitor):
 def own_statements(function: cst.FunctionDef) -> OwnStatements:
     """Scan ``function``'s body (without nested scopes)."""
     found = OwnStatements()
-    function.body.visit(found)
+    visit_without_rebuild(function.body, found)
     return found
 
 

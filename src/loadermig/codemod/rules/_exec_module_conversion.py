@@ -23,6 +23,7 @@ from libcst.metadata import (
 )
 
 from ._base import Problem, Rule
+from ._cst_walk import visit_without_rebuild
 from ._removed_import_cleanup import count_empty_tries, drop_emptied_tries, keep_file_start
 
 #: Bases that define no exec_module (and no is_package) in any Python 3.
@@ -102,7 +103,7 @@ class LoaderClasses:
         self._rule = rule
         self._module = module
         index = _ClassesAndLoadModuleUses()
-        module.visit(index)
+        visit_without_rebuild(module, index)
         self._classes = index.classes
         self._uses = index.load_module_uses
         self._owner = {
@@ -128,7 +129,7 @@ class LoaderClasses:
     def mentions_path(node: cst.CSTNode) -> bool:
         """Whether ``node`` mentions ``__path__`` (sets it on the modules it loads)."""
         mention = _PathMention()
-        node.visit(mention)
+        visit_without_rebuild(node, mention)
         return mention.found
 
     def owner(self, function: cst.FunctionDef) -> cst.ClassDef | None:
@@ -209,7 +210,7 @@ class LoaderClasses:
                         "has-create-module",
                     )
         mention = _PathMention()
-        cls.visit(mention)
+        visit_without_rebuild(cls, mention)
         facts.mentions_path |= mention.found
         for base in cls.bases:
             self._inherit_base(base, facts, seen)

@@ -27,6 +27,7 @@ from libcst.metadata import (
 
 from ._base import KEPT, Problem, Rule, fitted
 from ._cst_helpers import ClassBody, parse_method, walk
+from ._cst_walk import visit_without_rebuild
 from ._node_finding import NodeFinding
 from ._stack_inspection import StackReaders
 
@@ -86,7 +87,7 @@ class FinderRule(Rule):
         self._hooked: set[str] = set()
         self._instances_on_meta_path: set[str] = set()
         self._named_on_meta_path: set[str] = set()
-        node.visit(_Index(self))
+        visit_without_rebuild(node, _Index(self))
         self.stack_readers = StackReaders(node)
 
     def view(self, node: cst.ClassDef) -> ClassBody:

@@ -20,6 +20,7 @@ from libcst.codemod import CodemodContext
 from libcst.metadata import Assignment, ParentNodeProvider, ScopeProvider
 
 from ._base import KEPT, Problem, Rule
+from ._cst_walk import visit_without_rebuild
 from ._decorators import MODULE_FOR_LOADER, decorator_names, denotes, removed_decorator
 from ._exec_module_conversion import ExecModuleConversion, LoaderClasses
 
@@ -100,7 +101,7 @@ class NameUses(cst.CSTVisitor):
         """``x.name``; the attribute's own Name is not a separate use."""
         if node.attr.value == self.name:
             self.uses.append(node)
-        node.value.visit(self)
+        visit_without_rebuild(node.value, self)
         return False
 
     def visit_Name(self, node: cst.Name) -> None:
@@ -117,7 +118,7 @@ class NameUses(cst.CSTVisitor):
 def name_uses(module: cst.Module, name: str) -> list[cst.CSTNode]:
     """See :class:`NameUses`."""
     found = NameUses(name)
-    module.visit(found)
+    visit_without_rebuild(module, found)
     return found.uses
 
 

@@ -8,23 +8,22 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ._cst_walk import descendants
+
 
 class _EmptyTries(cst.CSTTransformer):
-    """Count, or drop, ``try``/``except`` statements whose every clause is ``pass``."""
-
-    def __init__(self, drop: bool) -> None:
-        super().__init__()
-        self.drop = drop
-        self.count = 0
+    """Drop ``try``/``except`` statements whose every clause is ``pass``."""
 
     def leave_Try(
         self, original_node: cst.Try, updated_node: cst.Try
     ) -> cst.Try | cst.RemovalSentinel:
-        suites = [updated_node.body, *(handler.body for handler in updated_node.handlers)]
-        if updated_node.orelse or updated_node.finalbody or not all(map(_only_pass, suites)):
-            return updated_node
-        self.count += 1
-        return cst.RemoveFromParent() if self.drop else updated_node
+        return cst.RemoveFromParent() if _empty_try(updated_node) else updated_node
+
+
+def _empty_try(node: cst.Try) -> bool:
+    """Whether every clause of ``node`` is ``pass`` (and it has no ``else``/``finally``)."""
+    suites = [node.body, *(handler.body for handler in node.handlers)]
+    return not node.orelse and not node.finalbody and all(map(_only_pass, suites))
 
 
 def _only_pass(suite: cst.BaseSuite) -> bool:
@@ -40,9 +39,7 @@ def _only_pass(suite: cst.BaseSuite) -> bool:
 
 def count_empty_tries(module: cst.Module) -> int:
     """How many ``try: pass / except: pass`` statements ``module`` holds."""
-    counter = _EmptyTries(drop=False)
-    module.visit(counter)
-    return counter.count
+    return sum(isinstance(node, cst.Try) and _empty_try(node) for node in descendants(module))
 
 
 def drop_emptied_tries(module: cst.Module, before: int) -> cst.Module:
@@ -55,7 +52,7 @@ def drop_emptied_tries(module: cst.Module, before: int) -> cst.Module:
     """
     if before or count_empty_tries(module) == 0:
         return module
-    return module.visit(_EmptyTries(drop=True))
+    return module.visit(_EmptyTries())
 
 
 def keep_file_start(before: cst.Module, after: cst.Module) -> cst.Module:

@@ -31,6 +31,7 @@ from libcst.metadata import (
 )
 
 from ..skip_comments import SkipComments
+from ._cst_walk import children, has_attribute_hooks
 
 FINDINGS_KEY = "loadermig.findings"
 #: Context scratch key of the :class:`SharedTree` the rules of one file pass on (with the
@@ -141,24 +142,6 @@ class SharedTree:
         return LineMap(self._original_code, module.code)
 
 
-_ATTRIBUTE_HOOK = re.compile(r"(?:visit|leave)_[A-Z][A-Za-z]*_\w")
-#: libcst's visitor and transformer bases: between them they define every
-#: ``visit_<Node>_<attribute>`` / ``leave_<Node>_<attribute>`` method, doing nothing.
-_LIBCST_VISITOR_BASES = frozenset(cst.CSTTransformer.__mro__ + cst.CSTVisitor.__mro__)
-
-
-@functools.cache
-def _has_attribute_hooks(cls: type) -> bool:
-    """Whether ``cls`` has ``visit_<Node>_<attribute>`` / ``leave_<Node>_<attribute>`` methods
-    of its own (libcst's visitor bases define every one, doing nothing)."""
-    return any(
-        _ATTRIBUTE_HOOK.match(name)
-        for klass in cls.__mro__
-        if klass not in _LIBCST_VISITOR_BASES
-        for name in vars(klass)
-    )
-
-
 def _uses_matcher_decorators(transformer: MatcherDecoratableTransformer) -> bool:
     """Whether ``transformer`` has methods under libcst's matcher decorators (``@m.visit``,
     ``@m.leave``, ``@m.call_if_inside``, ``@m.call_if_not_inside``).
@@ -218,13 +201,13 @@ def skipped_statements(
 
 def _child_statements(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """The statements nested directly in ``node`` (not those nested in them)."""
-    stack = list(reversed(node.children))
+    stack = list(reversed(list(children(node))))
     while stack:
         child = stack.pop()
         if isinstance(child, STATEMENTS):
             yield child
         else:
-            stack.extend(reversed(child.children))
+            stack.extend(reversed(list(children(child))))
 
 
 class SharedTreeCommand(Codemod):
@@ -251,7 +234,7 @@ class SharedTreeCommand(Codemod):
         self._plain = isinstance(self, MatcherDecoratableTransformer) and (
             not _uses_matcher_decorators(self)
         )
-        self._plain_attributes = self._plain and not _has_attribute_hooks(type(self))
+        self._plain_attributes = self._plain and not has_attribute_hooks(type(self))
 
     def skip_lines(self, skip: SkipComments) -> Collection[int]:
         """The lines of trailing skip comments that apply here: all of them (so an import

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 
 import libcst as cst
 
+from ._cst_walk import visit_without_rebuild
+
 #: Names whose use reads frames (``inspect.currentframe()``, ``sys._getframe()``, ...).
 FRAME_NAMES = frozenset(
     {
@@ -108,7 +110,7 @@ def _callees(node: cst.CSTNode) -> Iterable[cst.BaseExpression]:
         def visit_Name(self, name: cst.Name) -> None:
             found.append(name)
 
-    node.visit(Collect())
+    visit_without_rebuild(node, Collect())
     return found
 
 
@@ -134,7 +136,7 @@ def _frame_read(node: cst.CSTNode) -> cst.CSTNode | None:
             if any(text in string.value for text in IMPORTLIB_FRAMES):
                 found.append(string)
 
-    node.visit(Find())
+    visit_without_rebuild(node, Find())
     return found[0] if found else None
 
 
@@ -147,7 +149,7 @@ def _stacklevel_arg(node: cst.CSTNode) -> cst.Arg | None:
             if arg.keyword is not None and arg.keyword.value == "stacklevel":
                 found.append(arg)
 
-    node.visit(Find())
+    visit_without_rebuild(node, Find())
     return found[0] if found else None
 
 
@@ -160,5 +162,5 @@ def _names_importlib_frames(node: cst.CSTNode) -> bool:
             if any(text in string.value for text in IMPORTLIB_FRAMES):
                 found.append(True)
 
-    node.visit(Find())
+    visit_without_rebuild(node, Find())
     return bool(found)

@@ -29,6 +29,7 @@ from libcst.metadata import (
 
 from ..findings import Finding
 from ._base import FINDINGS_KEY, KEPT, Rule, fitted
+from ._cst_walk import visit_without_rebuild
 from ._shared import statement_span
 
 COMPAT = "loadermig.shim.compat"
@@ -222,7 +223,7 @@ class DbLoader:
     def visit_Module(self, node: cst.Module) -> None:
         """Sort the imports of removed APIs into those to move and those to leave."""
         collector = _RemovedImports()
-        node.visit(collector)
+        visit_without_rebuild(node, collector)
         self._moved_names = collector.moved - collector.blocked
         self._blocked_names = collector.blocked
         self._unmoved = collector.star
