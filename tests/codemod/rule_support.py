@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
-from loadermig.codemod.prefilter import applicable_rules
+from loadermig.codemod.prefilter import applicable_rules, rules_to_parse
 from loadermig.codemod.rules import Rule, rule_by_id
 from loadermig.codemod.source import rewrite_source
 
@@ -152,3 +152,16 @@ def assert_loader_methods_answer_as_before(
     missing = after.pop("get_source(lmfx.missing)")
     assert missing == ("returns", None) if get_source_added else missing[0] == "raises"
     assert after == before
+
+
+def assert_gate_keeps_off_libcst(
+    data: bytes, rule: type[Rule], gate: str, open_gate: object, monkeypatch: Any
+) -> None:
+    """``rule``'s ``ast`` gate (the class attribute ``gate``) keeps ``data`` from libcst, and
+    rightly: with the gate set to ``open_gate``, libcst parses the file and the rule finds
+    and changes nothing there."""
+    assert rules_to_parse(data, "gated.py", [rule]) == []
+    assert not rewrite_source(data, "gated.py", [rule]).parsed
+    monkeypatch.setattr(rule, gate, open_gate)
+    outcome = rewrite_source(data, "gated.py", [rule])
+    assert outcome.parsed and outcome.findings == [] and outcome.rewritten is None

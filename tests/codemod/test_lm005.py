@@ -9,7 +9,7 @@ from loadermig.codemod.prefilter import rules_to_parse
 from loadermig.codemod.rules import rule_by_id
 from loadermig.codemod.source import rewrite_source
 
-from .rule_support import DECORATED_LOADER, rewrite
+from .rule_support import DECORATED_LOADER, assert_gate_keeps_off_libcst, rewrite
 
 LM005 = rule_by_id("LM005")
 
@@ -35,12 +35,7 @@ def test_lm005_silent_where_lm004_converted() -> None:
 def test_a_file_naming_neither_module_never_reaches_libcst(
     source: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = source.encode()
-    assert rules_to_parse(data, "words.py", [LM005]) == []
-    assert not rewrite_source(data, "words.py", [LM005]).parsed
-    monkeypatch.setattr(LM005, "NEEDS_NAME_FROM", ())  # the rule itself finds nothing there
-    outcome = rewrite_source(data, "words.py", [LM005])
-    assert outcome.parsed and outcome.findings == [] and outcome.rewritten is None
+    assert_gate_keeps_off_libcst(source.encode(), LM005, "NEEDS_NAME_FROM", (), monkeypatch)
 
 
 @pytest.mark.parametrize(

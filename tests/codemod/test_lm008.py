@@ -26,6 +26,7 @@ from .behaviour import (
     execute_fixture,
     write_tree,
 )
+from .rule_support import assert_gate_keeps_off_libcst
 
 LM008 = FIXTURES / "codemod" / "LM008"
 LM008_RULE = rule_by_id("LM008")
@@ -541,11 +542,7 @@ def test_a_class_that_shows_no_loader_never_reaches_libcst(
     source: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = source.encode()
-    assert rules_to_parse(data, "builder.py", [LM008_RULE]) == []
-    assert not rewrite_source(data, "builder.py", [LM008_RULE]).parsed
-    monkeypatch.setattr(LM008_RULE, "NEEDS_LOADER_CLASS", False)  # the rule finds nothing there
-    outcome = rewrite_source(data, "builder.py", [LM008_RULE])
-    assert outcome.parsed and outcome.findings == [] and outcome.rewritten is None
+    assert_gate_keeps_off_libcst(data, LM008_RULE, "NEEDS_LOADER_CLASS", False, monkeypatch)
 
 
 @pytest.mark.parametrize(

@@ -174,7 +174,11 @@ class _FileOnAst:
         self.text = _SourceText(data)
         self.scopes = Scopes(tree)
         self.parents: dict[int, ast.AST] = {}
+        #: The names of the file's classes.
+        self.class_names: set[str] = set()
         for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                self.class_names.add(node.name)
             for child in ast.iter_child_nodes(node):
                 self.parents[id(child)] = node
         self.findings: list[Finding] = []
@@ -226,11 +230,10 @@ class _FileOnAst:
 
     def find_removed_names(self, rule: type[RemovedNamesRule]) -> None:
         """:class:`RemovedNamesRule`'s findings."""
-        roots = {name.split(".")[0] for name in rule.APIS}
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.ClassDef) and node.name in roots:
-                # Names in its body have qualified names like the APIs' (libcst's quirk).
-                raise Unsupported(f"a class named {node.name}")
+        named_like_a_module = self.class_names & {name.split(".")[0] for name in rule.APIS}
+        if named_like_a_module:
+            # Names in its body have qualified names like the APIs' (libcst's quirk).
+            raise Unsupported(f"a class named {min(named_like_a_module)}")
         pending: list[ast.AST] = [self.tree]
         while pending:
             node = pending.pop()
