@@ -7,9 +7,18 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+from libcst.codemod.visitors import AddImportsVisitor
 
 from loadermig.codemod.nesting import run_with_large_stack
-from loadermig.codemod.rules._cst_walk import children, descendants, visit_without_rebuild
+from loadermig.codemod.rules import rule_by_id
+from loadermig.codemod.rules._cst_walk import (
+    children,
+    descendants,
+    hooked_node_types,
+    node_types_by_statement,
+    visit_without_rebuild,
+)
+from loadermig.codemod.rules._shared import IMPORT_VISITORS, STATEMENTS
 
 from ..conftest import ROOT
 
@@ -67,3 +76,34 @@ def test_visit_without_rebuild_makes_the_calls_libcsts_visit_makes(
     assert ours.calls == theirs.calls and len(ours.calls) > 1000
     if recorder is _AttributeRecorder:
         assert ("attribute", "FunctionDef", "body") in ours.calls
+
+
+@pytest.mark.parametrize("path", SOURCES[::10], ids=lambda path: path.name)
+def test_node_types_by_statement_names_every_node_class_in_each_statement(path: Path) -> None:
+    def check() -> int:
+        module = _module(path)
+        found = node_types_by_statement(module, STATEMENTS)
+        statements = [node for node in descendants(module) if isinstance(node, STATEMENTS)]
+        assert set(found) == set(statements)
+        for statement in statements:
+            assert found[statement] == {type(node).__name__ for node in descendants(statement)}
+        return len(statements)
+
+    assert run_with_large_stack(check) > 0
+
+
+def test_hooked_node_types_are_the_nodes_a_class_has_hooks_for() -> None:
+    class Hooks(cst.CSTTransformer):
+        def visit_ClassDef(self, node: cst.ClassDef) -> None: ...
+
+        def leave_Return(self, original_node: cst.Return, updated_node: cst.Return) -> cst.Return:
+            return updated_node
+
+        def visit_FunctionDef_body(self, node: cst.FunctionDef) -> None: ...
+
+    assert hooked_node_types(Hooks) == {"ClassDef", "Return", "FunctionDef"}
+    assert hooked_node_types(cst.CSTTransformer) == frozenset()
+    assert hooked_node_types(rule_by_id("LM006")) == {"ClassDef", "Module"}
+    # libcst's own visitors count too: the one adding imports extends `from` imports
+    adds_imports = dict(IMPORT_VISITORS)[AddImportsVisitor.CONTEXT_KEY]
+    assert "ImportFrom" in hooked_node_types(adds_imports)

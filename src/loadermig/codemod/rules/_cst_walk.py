@@ -73,6 +73,48 @@ def has_attribute_hooks(cls: type) -> bool:
     )
 
 
+_NODE_HOOK = re.compile(r"(?:visit|leave)_([A-Z][A-Za-z]*)")
+
+
+@functools.cache
+def hooked_node_types(cls: type) -> frozenset[str]:
+    """The node classes (by name) for which ``cls`` has ``visit_*``/``leave_*`` methods of
+    its own, attribute hooks included: the nodes where a visit by ``cls`` does something."""
+    return frozenset(
+        match.group(1)
+        for klass in cls.__mro__
+        if klass not in _LIBCST_VISITOR_BASES
+        for name in vars(klass)
+        if (match := _NODE_HOOK.match(name))
+    )
+
+
+def node_types_by_statement(
+    module: cst.Module, statements: tuple[type[cst.CSTNode], ...]
+) -> dict[cst.CSTNode, frozenset[str]]:
+    """For each node of ``module`` that is one of ``statements``: the names of the node
+    classes in it, its own included."""
+    found: dict[cst.CSTNode, frozenset[str]] = {}
+    interned: dict[frozenset[str], frozenset[str]] = {}
+    # (node, whether its children are done); each open statement collects into its own set
+    stack: list[tuple[cst.CSTNode, bool]] = [(module, False)]
+    collecting: list[set[str]] = [set()]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            types = collecting.pop()
+            frozen = frozenset(types)
+            found[node] = interned.setdefault(frozen, frozen)
+            collecting[-1] |= types
+            continue
+        collecting[-1].add(type(node).__name__)
+        if isinstance(node, statements):
+            collecting.append({type(node).__name__})
+            stack.append((node, True))
+        stack.extend((child, False) for child in children(node))
+    return found
+
+
 def visit_without_rebuild(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """``node.visit(visitor)`` for a ``CSTVisitor``: the same calls in the same order,
     without rebuilding the tree (libcst's own visit when the visitor has attribute hooks)."""

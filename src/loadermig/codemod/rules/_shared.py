@@ -31,7 +31,7 @@ from libcst.metadata import (
 )
 
 from ..skip_comments import SkipComments
-from ._cst_walk import children, has_attribute_hooks
+from ._cst_walk import children, has_attribute_hooks, hooked_node_types, node_types_by_statement
 
 FINDINGS_KEY = "loadermig.findings"
 #: Context scratch key of the :class:`SharedTree` the rules of one file pass on (with the
@@ -42,6 +42,9 @@ _T = TypeVar("_T")
 _NEWLINE = re.compile(r"\r\n?|\n")  # how libcst's PositionProvider counts lines
 #: The statements a skip comment can designate.
 STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+#: Node classes found in nearly every statement: a command with a hook for one of them
+#: visits every statement anyway, and does not look for statements it could skip.
+PERVASIVE_NODES = frozenset({"Name", "SimpleStatementLine"})
 
 
 class LineMap:
@@ -103,6 +106,7 @@ class SharedTree:
         #: The import requests (by context key) the import visitors were last run with and
         #: changed nothing on :attr:`module`; None when they have not run on it.
         self.settled_imports: dict[str, list[Any]] | None = None
+        self._node_types: tuple[cst.Module, dict[cst.CSTNode, frozenset[str]]] | None = None
 
     @property
     def module(self) -> cst.Module:
@@ -130,6 +134,13 @@ class SharedTree:
             self._pending = result
             self.changed = True
             self.settled_imports = None
+
+    def node_types(self, module: cst.Module) -> dict[cst.CSTNode, frozenset[str]]:
+        """The node classes in each statement of ``module`` (see
+        :func:`._cst_walk.node_types_by_statement`), found once per tree."""
+        if self._node_types is None or self._node_types[0] is not module:
+            self._node_types = (module, node_types_by_statement(module, STATEMENTS))
+        return self._node_types[1]
 
     def line_map(self) -> LineMap:
         """How :attr:`module`'s lines translate to the file's (once a rule :attr:`changed` it)."""
@@ -219,6 +230,9 @@ class SharedTreeCommand(Codemod):
     are neither visited nor changed.
     """
 
+    #: Whether statements holding no node this command has a hook for are left unvisited.
+    SKIPS_STATEMENTS: ClassVar[bool] = True
+
     def __init__(self, context: CodemodContext) -> None:
         super().__init__(context)
         self._skipped: dict[cst.CSTNode, tuple[int, int]] = {}
@@ -235,6 +249,10 @@ class SharedTreeCommand(Codemod):
             not _uses_matcher_decorators(self)
         )
         self._plain_attributes = self._plain and not has_attribute_hooks(type(self))
+        #: The node classes this command has hooks for, and (while it transforms a shared
+        #: tree it can skip parts of) the node classes in each statement of that tree.
+        self._hooked_nodes = hooked_node_types(type(self))
+        self._node_types: dict[cst.CSTNode, frozenset[str]] | None = None
 
     def skip_lines(self, skip: SkipComments) -> Collection[int]:
         """The lines of trailing skip comments that apply here: all of them (so an import
@@ -262,6 +280,13 @@ class SharedTreeCommand(Codemod):
         # libcst's transformers rebuild every node: hand on the tree itself, metadata and all.
         return result if self._changed else tree
 
+    def transform_without_metadata(self, tree: cst.Module) -> cst.Module:
+        """Transform ``tree`` as it is, without copying it or computing metadata: for a
+        command that reads none (see :func:`visitors_need_metadata`). Returns ``tree`` itself
+        when nothing changed."""
+        result = self.transform_module_impl(tree)
+        return result if self._changed else tree
+
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         """Find the statements to leave alone, then transform."""
         self._changed = False
@@ -277,7 +302,16 @@ class SharedTreeCommand(Codemod):
             if lines:
                 self._skipped = skipped_statements(tree, self._position, lines)
                 shared.skipped.update(self._skipped.values())
-        return super().transform_module_impl(tree)  # type: ignore[safe-super]
+            if (
+                self.SKIPS_STATEMENTS
+                and self._plain
+                and self._hooked_nodes.isdisjoint(PERVASIVE_NODES)
+            ):
+                self._node_types = shared.node_types(tree)
+        try:
+            return super().transform_module_impl(tree)  # type: ignore[safe-super]
+        finally:
+            self._node_types = None
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         """Visit, unless ``node`` is a statement to leave alone."""
@@ -287,7 +321,12 @@ class SharedTreeCommand(Codemod):
             self._open.append((node, self._changed))
         if self._plain:  # what CSTTransformer.on_visit does
             visit = getattr(self, "visit_" + type(node).__name__, None)
-            return visit is None or visit(node) is not False
+            if visit is not None and visit(node) is False:
+                return False
+            # A statement without a node this command has a hook for is left as it is:
+            # the visit would rebuild it and call nothing.
+            within = self._node_types.get(node) if self._node_types is not None else None
+            return within is None or not within.isdisjoint(self._hooked_nodes)
         return super().on_visit(node)  # type: ignore[misc,no-any-return]
 
     def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
@@ -348,11 +387,68 @@ class _Imports(SharedTreeCommand):
 
 
 class _AddImports(_Imports, AddImportsVisitor):
-    """``AddImportsVisitor`` for the rules."""
+    """``AddImportsVisitor`` for the rules, visiting only what it can change.
+
+    libcst's visitor only ever edits the module's body and the ``from`` imports of the
+    import block at its top (the lines that hold one import statement alone, after a
+    docstring): it gathers that block with a read-only visit of the whole tree and then
+    rebuilds every node. Here the gathering sees the module's leading statements only, and
+    the transformer descends into the import block alone: the result is the same, at the
+    cost of the import block instead of the file.
+    """
+
+    SKIPS_STATEMENTS = False  # it visits the import block alone (see on_visit)
+    #: The statements of the module's body, and those of its import block (by identity).
+    _top_statements: frozenset[int] = frozenset()
+    _import_block: frozenset[int] = frozenset()
+
+    def visit_Module(self, node: cst.Module) -> None:
+        """What libcst's ``visit_Module`` gathers, from the statements it reads."""
+        leading = node.body[: 1 + _import_lines_after_first(node.body)]
+        shorter = len(leading) < len(node.body)
+        super().visit_Module(node.with_changes(body=leading) if shorter else node)
+        self._top_statements = frozenset(id(statement) for statement in node.body)
+        self._import_block = frozenset(id(s) for s in leading if _is_import_line(s))
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        """Visit, but not into a top-level statement outside the import block."""
+        descend = super().on_visit(node)
+        if id(node) in self._top_statements:
+            return descend and id(node) in self._import_block
+        return descend
 
 
 class _RemoveImports(_Imports, RemoveImportsVisitor):
     """``RemoveImportsVisitor`` for the rules."""
+
+
+def _is_import_line(statement: cst.CSTNode) -> bool:
+    """Whether ``statement`` is a line holding one import statement alone (the only kind
+    libcst's ``AddImportsVisitor`` counts in a module's import block)."""
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], (cst.Import, cst.ImportFrom))
+    )
+
+
+def _import_lines_after_first(body: Sequence[cst.CSTNode]) -> int:
+    """How many import lines follow the first statement of ``body`` without a break."""
+    count = 0
+    for statement in body[1:]:
+        if not _is_import_line(statement):
+            break
+        count += 1
+    return count
+
+
+def visitors_need_metadata(requested: Collection[str], shared: SharedTree) -> bool:
+    """Whether the import visitors asked for (by context key) read metadata: the one that
+    removes imports does (scopes), and both do where skip comments are to be honoured
+    (positions). The one that adds imports alone only reads the module's import block."""
+    return RemoveImportsVisitor.CONTEXT_KEY in requested or bool(
+        shared.skip is not None and shared.skip.lines
+    )
 
 
 #: What ``CodemodCommand.transform_module`` runs after a rule, when the rule asked for it.
