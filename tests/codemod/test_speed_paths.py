@@ -233,7 +233,9 @@ def test_there_are_multi_rule_cases() -> None:
 def test_odd_spellings_still_reach_the_rule(rule_id: str, source: str) -> None:
     rule = rule_by_id(rule_id)
     assert applicable_rules(source.encode(), [rule]) == [rule]
-    assert rewrite_source(source.encode(), "odd.py", [rule]).parsed
+    outcome = rewrite_source(source.encode(), "odd.py", [rule])
+    # libcst parsed the file for the rule, or the rule was decided on ast (LM010 reporting)
+    assert outcome.parsed or rule_id in {finding.rule for finding in outcome.findings}
 
 
 @pytest.mark.parametrize(
@@ -418,3 +420,151 @@ def test_benchmark_per_file_profile_splits_the_time_by_what_the_rewrite_did(
     }
     assert "| `finder.py` |" in result.stdout and "| yes | yes | LM006 |" in result.stdout
     assert "| `reported.py` |" in result.stdout and "| no | no | LM011 |" in result.stdout
+
+
+#: Modules whose import block the rules' ``AddImportsVisitor`` must find as libcst's does.
+IMPORT_BLOCK_SHAPES = {
+    "empty": "",
+    "no imports": "x = 1\n",
+    "docstring, then imports": '"""Doc."""\nimport os\nfrom sys import path\n\nx = 1\n',
+    "docstring alone": '"""Doc."""\n',
+    "strict flag": "__strict__ = True\nimport os\n",
+    "future import": "from __future__ import annotations\nimport os\n",
+    "imports only": "import os\nfrom importlib import util\n",
+    "two imports on one line end the block": "import os; import sys\nfrom importlib import abc\n",
+    "code ends the block": "import os\nx = 1\nfrom importlib import machinery\n",
+    "nested imports are not the block": (
+        "import os\n\n\nclass C:\n    from importlib import util\n\n"
+        "    def f(self):\n        import importlib.util\n        from sys import path\n"
+    ),
+    "a from import to extend": "from importlib import abc\n\n\ndef f():\n    return abc\n",
+    "already there": "import importlib.util\nfrom sys import modules, path\n",
+    "comment before the code": "import os\n# the code\nx = 1\n",
+}
+#: (module, name) requests as the rules make them.
+IMPORT_REQUESTS = [
+    ("importlib.util", None),
+    ("sys", "modules"),
+    ("importlib", "machinery"),
+    ("__future__", "annotations"),
+]
+
+
+@pytest.mark.parametrize("source", IMPORT_BLOCK_SHAPES.values(), ids=IMPORT_BLOCK_SHAPES.keys())
+@pytest.mark.parametrize("requests", [IMPORT_REQUESTS[:1], IMPORT_REQUESTS], ids=["one", "all"])
+def test_import_visitor_on_the_shared_tree_adds_what_libcst_adds(
+    source: str, requests: list[tuple[str, str | None]]
+) -> None:
+    # The rules' AddImportsVisitor reads and rebuilds only the import block; libcst's visits
+    # the whole tree. They must write the same.
+    from libcst.codemod.visitors import AddImportsVisitor
+
+    from loadermig.codemod.rules._base import SHARED_KEY
+    from loadermig.codemod.rules._shared import IMPORT_VISITORS, SharedTree
+
+    def with_requests(context: CodemodContext) -> CodemodContext:
+        for module, name in requests:
+            AddImportsVisitor.add_needed_import(context, module, name)
+        return context
+
+    expected = AddImportsVisitor(with_requests(CodemodContext())).transform_module(
+        cst.parse_module(source)
+    )
+    context = with_requests(CodemodContext())
+    shared = SharedTree(cst.parse_module(source), source)
+    context.scratch[SHARED_KEY] = shared
+    visitor = dict(IMPORT_VISITORS)[AddImportsVisitor.CONTEXT_KEY]
+    assert visitor(context).transform_module(shared.module).code == expected.code
+
+
+class RenameClasses(Rule):
+    """Test rule: appends 2 to every class name (it has a hook for classes alone)."""
+
+    ID = "LM954"
+    TITLE = "test rule"
+    TRIGGERS = (b"class",)
+    BEFORE = AFTER = ""
+
+    def leave_ClassDef(
+        self, original_node: cst.ClassDef, updated_node: cst.ClassDef
+    ) -> cst.ClassDef:
+        return updated_node.with_changes(name=cst.Name(updated_node.name.value + "2"))
+
+
+CLASSES_HERE_AND_THERE = """\
+import os
+
+def plain():
+    return os.sep
+
+def factory():
+    class Inner:
+        pass
+    return Inner
+
+class Outer:
+    def method(self):
+        return 1
+"""
+
+
+@pytest.mark.parametrize("skips", [True, False])
+def test_a_rule_rebuilds_only_the_statements_holding_nodes_it_has_hooks_for(
+    skips: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loadermig.codemod.rules._base import SHARED_KEY
+    from loadermig.codemod.rules._shared import SharedTree, SharedTreeCommand
+
+    monkeypatch.setattr(SharedTreeCommand, "SKIPS_STATEMENTS", skips)
+    module = cst.parse_module(CLASSES_HERE_AND_THERE)
+    context = CodemodContext()
+    shared = SharedTree(module, module.code)
+    context.scratch[SHARED_KEY] = shared
+    result = RenameClasses(context).transform_module(shared.module)
+    assert result.code == CLASSES_HERE_AND_THERE.replace("Inner:", "Inner2:").replace(
+        "Outer:", "Outer2:"
+    )
+    before, after = shared.module.body, result.body
+    # the import and plain() hold no class: handed on as they are, not rebuilt
+    assert [after[i] is before[i] for i in range(4)] == [skips, skips, False, False]
+    # inside a class, a method holding no class is not rebuilt either
+    outer_method = after[3].body.body[0]
+    assert (outer_method is before[3].body.body[0]) is skips
+
+
+class InsertWithImport(Insert):
+    """Test rule: puts three statements at the top of the file and asks for ``import sys``."""
+
+    ID = "LM955"
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        self.add_needed_import("sys")
+        return super().leave_Module(original_node, updated_node)
+
+
+@pytest.mark.parametrize(
+    ("source", "copies"),
+    [(b"x = 1\nmarker\n", 1), (b"x = 1\nmarker  # loadermig: skip LM950\n", 2)],
+    ids=["without skip comments", "with a skip comment"],
+)
+def test_the_visitor_adding_imports_works_on_the_rules_result_as_it_is(
+    source: bytes, copies: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It reads the import block alone: the tree is copied (for its metadata) once, for the
+    # rule after it, not for it too; where skip comments are to be honoured it needs the
+    # positions, and gets its own copy.
+    from libcst.metadata import MetadataWrapper
+
+    made: list[bool] = []
+    real_init = MetadataWrapper.__init__
+
+    def counting_init(
+        self: MetadataWrapper, module: cst.Module, *args: object, **kw: object
+    ) -> None:
+        made.append(bool(kw.get("unsafe_skip_copy", args[0] if args else False)))
+        real_init(self, module, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MetadataWrapper, "__init__", counting_init)
+    outcome = rewrite_source(source, "f.py", (InsertWithImport, Seen))
+    assert outcome.rewritten is not None and outcome.rewritten.startswith(b"import sys\n")
+    assert made.count(False) == copies

@@ -6,6 +6,7 @@ positions back to the file as read and honours skip comments is in :mod:`._share
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Collection, Mapping
 from typing import ClassVar
@@ -16,7 +17,14 @@ from libcst.metadata import PositionProvider, ProviderT, QualifiedName, ScopePro
 
 from ..findings import Finding
 from ..skip_comments import SkipComments
-from ._shared import FINDINGS_KEY, IMPORT_VISITORS, SHARED_KEY, SharedTree, SharedTreeCommand
+from ._shared import (
+    FINDINGS_KEY,
+    IMPORT_VISITORS,
+    SHARED_KEY,
+    SharedTree,
+    SharedTreeCommand,
+    visitors_need_metadata,
+)
 
 __all__ = [
     "FINDINGS_KEY",
@@ -91,6 +99,8 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
     #: may be an import loader (:mod:`._loader_evidence`, or a base class where the file may
     #: name importlib's loader ABCs).
     NEEDS_LOADER_CLASS: ClassVar[bool] = False
+    #: ... and, if True, if some class statement passes :meth:`may_act_on_class`.
+    NEEDS_CLASS_CHECK: ClassVar[bool] = False
     #: Documentation: legacy code and what the rule makes of it.
     BEFORE: ClassVar[str]
     AFTER: ClassVar[str]
@@ -107,6 +117,13 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
     #: which Python removed what, what to do by hand). Findings carry only a short message;
     #: ``loadermig rules LMnnn`` and ``--show-details`` print these.
     DETAILS: ClassVar[Mapping[str, str]] = {}
+
+    @classmethod
+    def may_act_on_class(cls, node: ast.ClassDef, bound: frozenset[str]) -> bool:
+        """For ``NEEDS_CLASS_CHECK``, on the file's ``ast`` tree: whether the rule may change
+        or report on the class ``node`` (``bound``: every name bound anywhere inside it, in
+        its methods too). True for every class the rule acts on in the file as read."""
+        return True
 
     @classmethod
     def changes_code(cls) -> bool:
@@ -157,6 +174,12 @@ class Rule(SharedTreeCommand, VisitorBasedCodemodCommand):
         requested = {key: list(scratch[key]) for key, _ in IMPORT_VISITORS if key in scratch}
         if result is tree and requested == shared.settled_imports:
             return result  # the visitors already ran on this very tree, asked the same
+        if result is not tree and requested and not visitors_need_metadata(requested, shared):
+            # The import block is all they read: the rules after them get one copy.
+            for key, visitor in IMPORT_VISITORS:
+                if key in requested:
+                    result = visitor(self.context).transform_without_metadata(result)
+            return result
         if result is not tree and requested:
             # Copied and analysed once, for the visitors and (if they change nothing) the
             # rules after them, not once for each.
