@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
+from loadermig.codemod import prefilter
 from loadermig.codemod.prefilter import applicable_rules, rules_to_parse
 from loadermig.codemod.rules import Rule, rule_by_id
 from loadermig.codemod.source import rewrite_source
@@ -163,5 +164,30 @@ def assert_gate_keeps_off_libcst(
     assert rules_to_parse(data, "gated.py", [rule]) == []
     assert not rewrite_source(data, "gated.py", [rule]).parsed
     monkeypatch.setattr(rule, gate, open_gate)
+    # the prefilter caches what it makes of the rules' trigger words: a fresh cache
+    fresh = functools.lru_cache(maxsize=8)(prefilter._anchored_words.__wrapped__)
+    monkeypatch.setattr(prefilter, "_anchored_words", fresh)
     outcome = rewrite_source(data, "gated.py", [rule])
     assert outcome.parsed and outcome.findings == [] and outcome.rewritten is None
+
+
+#: Classes that LM006 and LM007 leave alone whatever their methods do: they define
+#: ``find_spec`` (which the import system has called instead since Python 3.4), as six's
+#: and setuptools' vendoring importers do, or (for LM007) take ``path`` in ``find_module``.
+FINDERS_LEFT_ALONE = {
+    "six's importer": (
+        "class _SixMetaPathImporter(object):\n"
+        "    def find_module(self, fullname, path=None):\n"
+        "        return self if fullname in self.known_modules else None\n"
+        "    def find_spec(self, fullname, path, target=None):\n"
+        "        return None\n"
+        "    def find_loader(self, fullname):\n"
+        "        return self, []\n"
+    ),
+    "async find_spec": (
+        "class Finder:\n"
+        "    find_module = staticmethod(lambda fullname, path=None: None)\n"
+        "    async def find_spec(self, fullname, path, target=None):\n"
+        "        return None\n"
+    ),
+}

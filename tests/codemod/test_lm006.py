@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from loadermig.codemod.rules import rule_by_id
 from loadermig.codemod.rules.lm006_meta_path_finder import FIND_SPEC
 from loadermig.codemod.source import rewrite_source
 from loadermig.shim import wrap_legacy_finder
@@ -30,7 +31,7 @@ from .finder_support import (
     rewritten,
     strict,
 )
-from .rule_support import case_id
+from .rule_support import FINDERS_LEFT_ALONE, assert_gate_keeps_off_libcst, case_id
 
 LM006 = FIXTURES / "codemod" / "LM006"
 META_CASES = sorted(p for p in LM006.glob("*.py") if b"def make_finder(" in p.read_bytes())
@@ -235,3 +236,16 @@ def test_lm006_decorated_find_module_of_a_registered_instance(tmp_path: Path) ->
     assert isinstance(spec.loader, modern._ImportHookChainedLoader)
     assert spec.loader.loader.path == str(tmp_path / "lmwrapt_target.py")
     assert finder.in_progress == {}
+
+
+# -- the prefilter's ast check: classes the rule leaves alone never reach libcst ------------
+
+LM006_LEFT_ALONE = {**FINDERS_LEFT_ALONE}
+
+
+@pytest.mark.parametrize("source", LM006_LEFT_ALONE.values(), ids=LM006_LEFT_ALONE.keys())
+def test_lm006_a_class_it_leaves_alone_never_reaches_libcst(
+    source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rule = rule_by_id("LM006")
+    assert_gate_keeps_off_libcst(source.encode(), rule, "NEEDS_CLASS_CHECK", False, monkeypatch)

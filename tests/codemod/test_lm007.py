@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from loadermig.codemod.rules import rule_by_id
 from loadermig.shim import wrap_legacy_finder
 
 from ..conftest import FIXTURES
@@ -25,7 +26,7 @@ from .finder_support import (
     rewritten,
     strict,
 )
-from .rule_support import case_id
+from .rule_support import FINDERS_LEFT_ALONE, assert_gate_keeps_off_libcst, case_id
 
 LM007 = FIXTURES / "codemod" / "LM007"
 PATH_CASES = sorted(p for p in LM007.glob("*.py") if b"def make_path_finder(" in p.read_bytes())
@@ -75,3 +76,21 @@ def test_lm007_find_spec_matches_legacy_get_spec(case: Path, finder_root: Path) 
             want.submodule_search_locations,
             want.parent,
         )
+
+
+# -- the prefilter's ast check: classes the rule leaves alone never reach libcst ------------
+
+LM007_LEFT_ALONE = {
+    **FINDERS_LEFT_ALONE,
+    "meta path find_module": (
+        "class Mounter:\n    def find_module(self, fullname, path=None):\n        return self\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("source", LM007_LEFT_ALONE.values(), ids=LM007_LEFT_ALONE.keys())
+def test_lm007_a_class_it_leaves_alone_never_reaches_libcst(
+    source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rule = rule_by_id("LM007")
+    assert_gate_keeps_off_libcst(source.encode(), rule, "NEEDS_CLASS_CHECK", False, monkeypatch)

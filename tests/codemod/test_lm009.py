@@ -9,13 +9,15 @@ from typing import Callable
 
 import pytest
 
+from loadermig.codemod.rules import rule_by_id
+
 from .imp_support import (
     assert_every_named_replacement_exists_here,
     assert_rewrite_behaves_like_imp,
     assert_runs_like_the_legacy_one,
     manual_fixtures,
 )
-from .rule_support import case_id
+from .rule_support import assert_gate_keeps_off_libcst, case_id
 
 NEW_MODULE_RUN = """
 def run():
@@ -71,3 +73,16 @@ def test_rewritten_fixture_runs_like_the_legacy_one(case: str) -> None:
 @pytest.mark.parametrize("case", manual_fixtures("LM009"), ids=case_id)
 def test_every_named_replacement_exists_here(case: Path) -> None:
     assert_every_named_replacement_exists_here(case)
+
+
+def test_lm009_a_file_that_never_names_new_module_never_reaches_libcst(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # pkg_resources: imp under another name, for its import lock alone
+    source = (
+        "try:\n    import _imp\nexcept ImportError:\n    import imp as _imp\n\n\n"
+        "def build():\n    _imp.acquire_lock()\n    try:\n        return 1\n"
+        "    finally:\n        _imp.release_lock()\n"
+    )
+    rule = rule_by_id("LM009")
+    assert_gate_keeps_off_libcst(source.encode(), rule, "TRIGGERS", (b"imp",), monkeypatch)

@@ -108,7 +108,8 @@ def test_both_rules_leave_a_file_alone_that_only_mentions_them() -> None:
     assert outcome.parsed and outcome.rewritten is None and outcome.findings == []
 
 
-#: Spellings of an import of imp: LM009 and LM010 both apply to a file with any of them.
+#: Spellings of an import of imp: LM009 and LM010 both apply to a file with any of them
+#: (LM009 where ``new_module`` is written too).
 IMPORTS = [
     "import imp",
     "import imp as i",
@@ -128,7 +129,10 @@ IMPORTS = [
 @pytest.mark.parametrize("statement", IMPORTS)
 def test_every_import_spelling_triggers(statement: str) -> None:
     rules = [rule_by_id("LM009"), rule_by_id("LM010")]
-    assert applicable_rules(f"{statement}\n".encode(), rules) == rules
+    assert applicable_rules(f"{statement}\nm = new_module('m')\n".encode(), rules) == rules
+    without_new_module = rules if "new_module" in statement else rules[1:]
+    data = f"{statement}\nimp.reload(m)\n".encode()
+    assert applicable_rules(data, rules) == without_new_module
 
 
 def test_files_without_an_imp_import_are_not_parsed() -> None:

@@ -34,6 +34,10 @@ class TreeFacts:
         self._loader_class_shown = False
         #: Whether a class defining ``load_module`` has a base class (which may be a loader ABC).
         self._loader_class_with_base = False
+        #: Every class statement.
+        self._classes: list[ast.ClassDef] = []
+        #: The names bound anywhere inside each class (in its methods too), once asked.
+        self._bound_in_class: dict[ast.ClassDef, frozenset[str]] = {}
         self._walked = False
 
     def admit(self, rule: type[Rule]) -> bool:
@@ -44,6 +48,7 @@ class TreeFacts:
             or rule.NEEDS_METHOD_CALL
             or rule.NEEDS_NAME_FROM
             or rule.NEEDS_LOADER_CLASS
+            or rule.NEEDS_CLASS_CHECK
         ):
             return True
         self._walk()
@@ -61,9 +66,21 @@ class TreeFacts:
             return False
         if rule.NEEDS_LOADER_CLASS and not self._may_define_import_loader():
             return False
+        if rule.NEEDS_CLASS_CHECK and not any(
+            rule.may_act_on_class(node, self._bound_in(node)) for node in self._classes
+        ):
+            return False
         return not (
             rule.NEEDS_CLASS_BINDING and self._class_bindings.isdisjoint(rule.NEEDS_CLASS_BINDING)
         )
+
+    def _bound_in(self, node: ast.ClassDef) -> frozenset[str]:
+        """Every name bound anywhere inside the class ``node``, in its methods too."""
+        bound = self._bound_in_class.get(node)
+        if bound is None:
+            bound = frozenset(name for inner in ast.walk(node) for name in _bound_names(inner))
+            self._bound_in_class[node] = bound
+        return bound
 
     def _may_define_import_loader(self) -> bool:
         """Whether a class defining ``load_module`` may be an import loader: it shows it, or
@@ -98,7 +115,10 @@ class TreeFacts:
                 self._roots.update(_first_part(alias.name) for alias in node.names)
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 self._method_calls.add(node.func.attr)
-            loader_methods = self._note_class(node) if isinstance(node, ast.ClassDef) else []
+            loader_methods: list[ast.AST] = []
+            if isinstance(node, ast.ClassDef):
+                self._classes.append(node)
+                loader_methods = self._note_class(node)
             if in_loader_method and not self._loader_class_shown:
                 self._loader_class_shown = _mentions_import_machinery(node)
             in_class = in_class or isinstance(node, ast.ClassDef)

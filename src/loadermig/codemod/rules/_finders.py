@@ -12,6 +12,7 @@ stack) and inserts it.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -75,9 +76,17 @@ class FinderRule(Rule):
     #: How every refusal of the rule starts.
     NOT_DONE: ClassVar[str]
 
+    NEEDS_CLASS_CHECK = True
+
     def plan(self, view: ClassBody) -> FindSpecPlan | NodeFinding | None:
         """What to do with one class (None: not a finder of this rule's kind)."""
         raise NotImplementedError
+
+    @classmethod
+    def may_act_on_class(cls, node: ast.ClassDef, bound: frozenset[str]) -> bool:
+        """Not a class that defines ``find_spec`` in its body (:meth:`visit_ClassDef` leaves
+        every class binding it alone); the rules narrow this down."""
+        return not any(method.name == "find_spec" for method in _methods_on_ast(node))
 
     def visit_Module(self, node: cst.Module) -> None:
         """Index the module's classes and its ``sys.path_hooks`` statements."""
@@ -454,6 +463,33 @@ class _Index(cst.CSTVisitor):
                 self.rule._instances_on_meta_path.add(self.classes[-1])
             else:
                 self.rule._named_on_meta_path.add(node.value)
+
+
+def _methods_on_ast(node: ast.ClassDef) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The ``def`` statements directly in a class body, on ``ast``."""
+    return [s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+
+def plain_defs_on_ast(node: ast.ClassDef, name: str, parameters: int) -> bool:
+    """Whether the class body defines ``name`` directly by an undecorated, synchronous
+    ``def`` of the :func:`arity` ``parameters``, on ``ast``."""
+    return any(
+        isinstance(method, ast.FunctionDef)
+        and method.name == name
+        and not method.decorator_list
+        and arity_on_ast(method.args) == parameters
+        for method in _methods_on_ast(node)
+    )
+
+
+def arity_on_ast(args: ast.arguments) -> int | None:
+    """:func:`arity` of a ``def``'s ``ast`` arguments."""
+    if args.posonlyargs or args.kwonlyargs or args.vararg or args.kwarg:
+        return None
+    # defaults belong to the last parameters: none may fall on the first two
+    if len(args.args) - len(args.defaults) < min(2, len(args.args)):
+        return None
+    return len(args.args)
 
 
 def arity(node: cst.FunctionDef) -> int | None:

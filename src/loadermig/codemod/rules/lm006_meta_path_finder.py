@@ -19,6 +19,7 @@ skips the import system's frames by name and returns ``self`` or None, its body 
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Mapping
 from typing import ClassVar
@@ -129,6 +130,11 @@ class MetaPathFinderRule(FinderRule):
         "            return self\n"
         "\n" + "".join(f"    {line}\n" for line in FIND_SPEC)
     )
+
+    @classmethod
+    def may_act_on_class(cls, node: ast.ClassDef, bound: frozenset[str]) -> bool:
+        """A class without ``def find_spec`` that may bind ``find_module`` (see :meth:`plan`)."""
+        return "find_module" in bound and super().may_act_on_class(node, bound)
 
     def plan(self, view: ClassBody) -> FindSpecPlan | NodeFinding | None:
         """Own classes binding ``find_module`` but no ``find_loader`` (LM007's)."""

@@ -14,6 +14,7 @@ whose meaning could change, with a finding.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Mapping
 from typing import ClassVar
@@ -28,6 +29,7 @@ from ._finders import (
     FinderRule,
     FindSpecPlan,
     arity,
+    plain_defs_on_ast,
 )
 from ._node_finding import NodeFinding
 
@@ -98,6 +100,14 @@ class PathEntryFinderRule(FinderRule):
         "        return self.loader_for(fullname)\n"
         "\n" + "".join(f"    {line}\n" for line in FROM_FIND_MODULE)
     )
+
+    @classmethod
+    def may_act_on_class(cls, node: ast.ClassDef, bound: frozenset[str]) -> bool:
+        """A class without ``def find_spec`` that may bind ``find_loader``, or defines a
+        plain ``find_module(self, fullname)`` (see :meth:`plan`)."""
+        return (
+            "find_loader" in bound or plain_defs_on_ast(node, "find_module", 2)
+        ) and super().may_act_on_class(node, bound)
 
     def plan(self, view: ClassBody) -> FindSpecPlan | NodeFinding | None:
         """Own classes with ``find_loader``, or with an undecorated 1-argument ``find_module``."""

@@ -31,6 +31,9 @@ class ImpNewModuleRule(ImpRule):
     ID = "LM009"
     TITLE = "`imp.new_module(name)` (imp removed in 3.12) → `types.ModuleType(name)`"
     NEEDS_IMPORT = ("imp",)
+    # Every use it reports or rewrites is qualified as imp.new_module: the name is written
+    # in it, or in the import that binds it.
+    TRIGGERS = (b"new_module",)
     DETAILS: ClassVar[Mapping[str, str]] = {
         "replaced": (
             f"{_REMOVED} types.ModuleType(name) creates the same empty module that "
