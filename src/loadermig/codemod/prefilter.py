@@ -16,7 +16,9 @@ from .findings import Finding
 from .nesting import MAX_BRACKET_DEPTH, MAX_TREE_DEPTH, too_deeply_nested
 from .outcome import SourceOutcome
 from .rules import ALL_RULES, Rule
-from .rules._report_only_on_ast import Unsupported, findings_on_ast, runs_on_ast
+from .rules._imp_on_ast import imp_findings_on_ast
+from .rules._report_only_on_ast import FileOnAst, Unsupported, findings_on_ast, runs_on_ast
+from .rules.lm010_imp_calls import ImpCallsRule
 from .skip_comments import SKIP_MARK, SkipComments, skip_comments
 from .tree_facts import TreeFacts
 
@@ -146,19 +148,30 @@ def decided_on_ast(
     screened: Screened, data: bytes, path: str
 ) -> tuple[list[Finding], list[type[Rule]]]:
     """The findings of the rules decided on the file's ``ast`` tree (the report-only rules,
-    see :mod:`.rules._report_only_on_ast`), and the rules left for libcst.
+    see :mod:`.rules._report_only_on_ast`; LM010 too where it is the only other rule and
+    only reports, see :mod:`.rules._imp_on_ast`), and the rules left for libcst.
 
     A file with skip comments, one the running Python does not parse, and one the ``ast``
     analysis cannot be sure about leave every rule to libcst.
     """
     on_ast = [rule for rule in screened.rules if runs_on_ast(rule)]
-    if not on_ast or screened.tree is None or screened.skip is not None:
+    left = [rule for rule in screened.rules if not runs_on_ast(rule)]
+    only_left = left[0] if len(left) == 1 else None
+    imp_rule = only_left if only_left and issubclass(only_left, ImpCallsRule) else None
+    if not (on_ast or imp_rule) or screened.tree is None or screened.skip is not None:
         return [], screened.rules
     try:
-        findings = findings_on_ast(on_ast, screened.tree, data, path)
+        file = FileOnAst(screened.tree, data, path)
+        findings = findings_on_ast(on_ast, file)
     except Unsupported:
         return [], screened.rules
-    return findings, [rule for rule in screened.rules if not runs_on_ast(rule)]
+    if imp_rule is not None:
+        # LM010 alone among the rules that rewrite: decided too where it only reports
+        try:
+            return [*findings, *imp_findings_on_ast(imp_rule, file)], []
+        except Unsupported:
+            pass
+    return findings, left
 
 
 def admitted_by_tree(rules: Sequence[type[Rule]], tree: ast.Module | None) -> list[type[Rule]]:

@@ -13,7 +13,8 @@ modules, each named for what it holds:
 * ``_base``: :class:`Rule` (codemod command plus findings) and ``Problem`` (why code is kept);
 * ``_shared``: one shared tree per file, positions on the file's own lines, skip comments;
 * ``_cst_helpers``: generic CST utilities (walks, body statements, names, ``ClassBody``...);
-* ``_cst_walk``: a node's children and visitor runs without libcst rebuilding the tree;
+* ``_cst_walk``: a node's children and visitor runs without libcst rebuilding the tree, and
+  which node classes each statement holds (rules skip the statements they have no hook for);
 * ``_node_finding``: ``NodeFinding``, a finding decided on (node, message, reason);
 * ``_value_flow``: ``Flow``, what the expressions of a loader method may evaluate to;
 * ``_sourceloader_conversion``: LM002/LM003's move of a legacy loader onto ``SourceLoader``;
@@ -33,6 +34,7 @@ modules, each named for what it holds:
 * ``_finders``: LM006/LM007's delegating ``find_spec`` for PEP 302 finders;
 * ``_stack_inspection``: which methods read the call stack;
 * ``_imp``: LM009/LM010's reading of ``imp`` uses;
+* ``_imp_on_ast``: LM010 on ``ast``, which decides it without libcst where it only reports;
 * ``_report_only``: what the report-only rules LM011-LM016 share;
 * ``_report_only_on_ast``: the same analysis on ``ast``, which decides those rules without
   libcst wherever it is sure to give the same findings;

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import builtins
 from collections.abc import Iterator
-from typing import Union
+from typing import ClassVar, Union
 
 #: The nodes an access can be (libcst moves an access of ``a`` in ``a.b`` to the attribute
 #: when an import binds ``a.b``).
@@ -35,6 +35,8 @@ class Assignment:
     ``ast.arg``, an ``except ... as`` handler, or an ``import`` statement), in order."""
 
     __slots__ = ("index", "name", "node", "references", "scope")
+    #: The source libcst gives the qualified names of such an assignment.
+    SOURCE: ClassVar[str] = "LOCAL"
 
     def __init__(self, name: str, scope: Scope, node: ast.AST, index: int) -> None:
         self.name = name
@@ -64,6 +66,7 @@ class BuiltinAssignment(Assignment):
     """A builtin name (``print``, ``super``)."""
 
     __slots__ = ()
+    SOURCE = "BUILTIN"
 
     def qualified_names(self, full_name: str) -> set[str]:
         """``builtins.<name>``."""
@@ -74,6 +77,7 @@ class ImportAssignment(Assignment):
     """A name an ``import`` / ``from ... import`` statement binds."""
 
     __slots__ = ()
+    SOURCE = "IMPORT"
     node: ast.Import | ast.ImportFrom
 
     def qualified_names(self, full_name: str) -> set[str]:
@@ -195,11 +199,16 @@ class Scope:
         target.assignments.setdefault(name, []).append(kind(name, target, node, target.count))
 
     def qualified_names(self, node: ast.AST) -> set[str]:
-        """libcst's ``Scope.get_qualified_names_for`` for a node of this scope."""
+        """libcst's ``Scope.get_qualified_names_for`` for a node of this scope (the names)."""
+        return {name for name, _ in self.qualified_name_sources(node)}
+
+    def qualified_name_sources(self, node: ast.AST) -> set[tuple[str, str]]:
+        """libcst's ``Scope.get_qualified_names_for`` for a node of this scope: each name
+        with its source (``QualifiedNameSource``'s name: ``IMPORT``, ``BUILTIN``, ``LOCAL``)."""
         accesses = self.accesses_by_node.get(id(node))
         if accesses:
             return {
-                qualified
+                (qualified, referent.SOURCE)
                 for access in accesses
                 for referent in access.referents
                 for qualified in referent.qualified_names(referent.name)
@@ -217,8 +226,12 @@ class Scope:
             prefix = None if cut == -1 else prefix[:cut]
         for assignment in found:
             if _is_assignment(node, assignment.node):
-                return assignment.qualified_names(full_name)
-        return {name for assignment in found for name in assignment.qualified_names(full_name)}
+                return {(name, assignment.SOURCE) for name in assignment.qualified_names(full_name)}
+        return {
+            (name, assignment.SOURCE)
+            for assignment in found
+            for name in assignment.qualified_names(full_name)
+        }
 
 
 def full_name_of(node: ast.AST) -> str | None:
@@ -282,6 +295,11 @@ class Scopes:
         """What ``node`` may refer to, as libcst's ``QualifiedNameProvider`` says."""
         scope = self.scope_of(node)
         return scope.qualified_names(node) if scope is not None else set()
+
+    def qualified_name_sources(self, node: ast.AST) -> set[tuple[str, str]]:
+        """:meth:`qualified_names`, each with its source (:meth:`Scope.qualified_name_sources`)."""
+        scope = self.scope_of(node)
+        return scope.qualified_name_sources(node) if scope is not None else set()
 
     # -- the walk, in libcst's order ------------------------------------------------------
 

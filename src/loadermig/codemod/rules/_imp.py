@@ -11,10 +11,10 @@ rules never rewrite it.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import (
     Assignment,
     ImportAssignment,
@@ -25,6 +25,7 @@ from libcst.metadata import (
 )
 
 from ._base import Rule, dotted
+from ._cst_walk import descendants
 
 #: Every spelling of an import statement binding ``imp`` has ``imp`` between one of `` ,\t\n``
 #: before and one of `` ,;\t\r\n#\`` after (``import imp``, ``import os,imp``, ``from  imp
@@ -68,17 +69,24 @@ def imp_use(rule: Rule, node: cst.CSTNode) -> ImpUse | None:
     if not dotted(node):
         return None  # e.g. `imp.reload(m).x`, whose qualified name is imp.reload
     found = rule.qualified_name_sources(node)
+    return imp_use_of({(q.name, q.source.name) for q in found})
+
+
+def imp_use_of(found: Collection[tuple[str, str]]) -> ImpUse | None:
+    """What a name means from ``imp``, given its qualified names, each with the name of its
+    ``QualifiedNameSource`` (None: nothing from ``imp``)."""
+    imported = QualifiedNameSource.IMPORT.name
     from_imp = sorted(
-        q.name
-        for q in found
-        if q.source is QualifiedNameSource.IMPORT and (q.name == "imp" or q.name[:4] == "imp.")
+        name
+        for name, source in found
+        if source == imported and (name == "imp" or name[:4] == "imp.")
     )
     if not from_imp:
         return None
     others = sorted(
-        "" if q.source is QualifiedNameSource.LOCAL else q.name
-        for q in found
-        if q.name not in from_imp or q.source is not QualifiedNameSource.IMPORT
+        "" if source == QualifiedNameSource.LOCAL.name else name
+        for name, source in found
+        if name not in from_imp or source != imported
     )
     return ImpUse(tuple(from_imp), certain=len(found) == 1, others=tuple(dict.fromkeys(others)))
 
@@ -146,8 +154,14 @@ class FreeNames:
             if isinstance(scope, Scope) and id(scope) not in seen:
                 seen.add(id(scope))
                 self._scopes.append(scope)
-        stars = m.findall(module, m.ImportFrom(names=m.ImportStar()))
-        self._star = stars[0] if stars else None
+        self._star = next(
+            (
+                node
+                for node in descendants(module)
+                if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar)
+            ),
+            None,
+        )
         self._cache: dict[str, str | None] = {}
 
     def problem(self, name: str) -> str | None:

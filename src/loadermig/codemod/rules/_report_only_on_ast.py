@@ -33,7 +33,7 @@ from ._report_only import (
     short_code,
 )
 
-__all__ = ["Unsupported", "findings_on_ast", "runs_on_ast"]
+__all__ = ["FileOnAst", "Unsupported", "findings_on_ast", "runs_on_ast"]
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -44,19 +44,15 @@ def runs_on_ast(rule: type[Rule]) -> bool:
     return issubclass(rule, (RemovedNamesRule, MethodCallsRule))
 
 
-def findings_on_ast(
-    rules: Sequence[type[Rule]], tree: ast.Module, data: bytes, path: str
-) -> list[Finding]:
-    """The findings of ``rules`` (each :func:`runs_on_ast`) in the file ``data`` whose
-    ``ast`` tree is ``tree``, exactly as the libcst rules would report them.
+def findings_on_ast(rules: Sequence[type[Rule]], file: FileOnAst) -> list[Finding]:
+    """The findings of ``rules`` (each :func:`runs_on_ast`) in ``file``, exactly as the
+    libcst rules would report them.
 
     Raises :class:`Unsupported` where that is not certain: on Python before 3.10 (whose
     ``ast`` has no positions for imported names), for a file with lone carriage returns, or
     with something :mod:`._ast_scopes` does not model.
     """
-    if sys.version_info < (3, 10):
-        raise Unsupported("ast positions of imported names need Python 3.10")
-    file = _FileOnAst(tree, data, path)
+    require_ast_positions()
     for rule in rules:
         if issubclass(rule, RemovedNamesRule):
             file.find_removed_names(rule)
@@ -64,7 +60,13 @@ def findings_on_ast(
             file.find_method_calls(rule)
         else:
             raise TypeError(f"{rule.ID} does not run on ast")
-    return file.findings
+    return list(file.findings)
+
+
+def require_ast_positions() -> None:
+    """Raise :class:`Unsupported` where ``ast`` has no positions for imported names."""
+    if sys.version_info < (3, 10):
+        raise Unsupported("ast positions of imported names need Python 3.10")
 
 
 class _SourceText:
@@ -100,9 +102,14 @@ class _SourceText:
         """``node``'s source as libcst's ``code_for_node`` gives it, stripped; raises
         :class:`Unsupported` for an expression in parentheses of its own, which libcst
         counts as part of it."""
-        (line, column), (end_line, end_column) = self.span(node)
-        if self._in_own_parentheses((line, column), (end_line, end_column)):
+        start, end = self.span(node)
+        if self._in_own_parentheses(start, end):
             raise Unsupported("an expression in parentheses of its own")
+        return self.segment(node)
+
+    def segment(self, node: ast.AST) -> str:
+        """``node``'s source, stripped."""
+        (line, column), (end_line, end_column) = self.span(node)
         if line == end_line:
             return self.lines[line - 1][column:end_column].strip()
         parts = [self.lines[line - 1][column:]]
@@ -154,18 +161,12 @@ class _SourceText:
         return self._tokens
 
 
-_INSIGNIFICANT = frozenset(
-    {
-        tokenize.NL,
-        tokenize.NEWLINE,
-        tokenize.COMMENT,
-        tokenize.INDENT,
-        tokenize.DEDENT,
-    }
-)
+#: Tokens that do not tell a call's parentheses from others (a NEWLINE, INDENT or DEDENT
+#: before an opening parenthesis does: it then starts a statement, and is nobody's call).
+_INSIGNIFICANT = frozenset({tokenize.NL, tokenize.COMMENT})
 
 
-class _FileOnAst:
+class FileOnAst:
     """One file's ``ast`` tree with what the report-only rules ask of libcst's metadata."""
 
     def __init__(self, tree: ast.Module, data: bytes, path: str) -> None:

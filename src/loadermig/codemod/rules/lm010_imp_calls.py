@@ -28,7 +28,7 @@ import libcst as cst
 from libcst.metadata import Assignment, ScopeProvider
 
 from ._base import KEPT, Problem, code, fitted
-from ._imp import REMOVED, ImpRule, imp_use
+from ._imp import REMOVED, ImpRule, ImpUse, imp_use
 
 _SPEC = "importlib.util.spec_from_file_location(name, path"
 _EXEC = (
@@ -158,12 +158,7 @@ class ImpCallsRule(ImpRule):
         if node.relative or node.module is None or code(node.module) != "imp":
             return False
         if isinstance(node.names, cst.ImportStar):
-            self.report(
-                node,
-                "kept: `from imp import *`, the imp module was removed in Python 3.12",
-                fixed=False,
-                reason="star-import",
-            )
+            self.report(node, STAR_IMPORT_MESSAGE, fixed=False, reason="star-import")
             return False
         for alias in node.names:
             self._report_if_unused(node, alias)
@@ -175,15 +170,8 @@ class ImpCallsRule(ImpRule):
         assignments = scope.assignments[name] if scope is not None else ()
         if any(isinstance(a, Assignment) and a.node is node and a.references for a in assignments):
             return  # its uses are rewritten or reported one by one
-        self.report(
-            alias,
-            fitted(
-                f"kept: unused import of `{code(alias).rstrip(',')}`, removed in Python 3.12",
-                "kept: unused import from imp, removed in Python 3.12",
-            ),
-            fixed=False,
-            reason="unused-import",
-        )
+        message = unused_import_message(code(alias).rstrip(","))
+        self.report(alias, message, fixed=False, reason="unused-import")
 
     # -- calls ----------------------------------------------------------------------------
 
@@ -196,7 +184,7 @@ class ImpCallsRule(ImpRule):
         self.seen.add(node.func)
         problem = self._problem(api, node)
         if problem is not None:
-            what = _what(node.func, api)
+            what = _what(code(node.func), api)
             message = fitted(f"{KEPT}{what} {problem}", f"{KEPT}imp.{api} {problem}")
             self.report(node, message, fixed=False, reason=f"{problem.reason}:{api}")
         else:
@@ -254,28 +242,42 @@ class ImpCallsRule(ImpRule):
             return True
         if node in self.seen or "imp.new_module" in use.meanings:
             return False  # decided in visit_Call, or LM009's
-        if use.api is None:
-            message = fitted(
-                f"kept: `{code(node)}` may be {use.alternatives()}",
-                f"kept: `{code(node)}` may be something from imp or something else",
-            )
-            reason = "uncertain"
-        elif use.api == "":
-            message = f"kept: `{code(node)}` is the imp module, removed in Python 3.12"
-            reason = "module"
-        else:
-            message = fitted(
-                f"kept: {_what(node, use.api)}, removed in Python 3.12",
-                f"kept: imp.{use.api}, removed in Python 3.12",
-            )
-            reason = _use_reason(use.api)
+        message, reason = other_use_finding(code(node), use)
         self.report(node, message, fixed=False, reason=reason)
         return False
 
 
-def _what(node: cst.CSTNode, api: str) -> str:
-    """How a finding names the use: ``imp.x``, or its code and what it is."""
-    text = code(node)
+STAR_IMPORT_MESSAGE = "kept: `from imp import *`, the imp module was removed in Python 3.12"
+
+
+def unused_import_message(alias: str) -> str:
+    """The finding on an import from imp nothing uses (``alias``: its code, no comma)."""
+    return fitted(
+        f"kept: unused import of `{alias}`, removed in Python 3.12",
+        "kept: unused import from imp, removed in Python 3.12",
+    )
+
+
+def other_use_finding(text: str, use: ImpUse) -> tuple[str, str]:
+    """The message and reason of a finding on a use of ``imp`` other than a rewritten call
+    (``text``: the use's code)."""
+    if use.api is None:
+        message = fitted(
+            f"kept: `{text}` may be {use.alternatives()}",
+            f"kept: `{text}` may be something from imp or something else",
+        )
+        return message, "uncertain"
+    if use.api == "":
+        return f"kept: `{text}` is the imp module, removed in Python 3.12", "module"
+    message = fitted(
+        f"kept: {_what(text, use.api)}, removed in Python 3.12",
+        f"kept: imp.{use.api}, removed in Python 3.12",
+    )
+    return message, _use_reason(use.api)
+
+
+def _what(text: str, api: str) -> str:
+    """How a finding names the use: ``imp.x``, or its code (``text``) and what it is."""
     return f"imp.{api}" if text == f"imp.{api}" else f"`{text}` (imp.{api})"
 
 
