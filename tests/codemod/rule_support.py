@@ -11,15 +11,19 @@ import sys
 import types
 import warnings
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Callable
 
-from loadermig.codemod import prefilter
-from loadermig.codemod.prefilter import applicable_rules, rules_to_parse
-from loadermig.codemod.rules import Rule, rule_by_id
-from loadermig.codemod.source import rewrite_source
+import pytest
 
-from ..conftest import FIXTURES
+from loadermig.codemod import prefilter, source
+from loadermig.codemod.nesting import run_with_large_stack
+from loadermig.codemod.prefilter import applicable_rules, rules_to_parse
+from loadermig.codemod.rules import ALL_RULES, Rule, rule_by_id
+from loadermig.codemod.source import SourceOutcome, rewrite_source
+
+from ..conftest import FIXTURES, ROOT
 from .behaviour import NAMES, PACKAGE, execute_fixture, removed_apis_restored, write_tree
 
 #: The rules that only report (``REWRITES = False``).
@@ -155,19 +159,25 @@ def assert_loader_methods_answer_as_before(
     assert after == before
 
 
+#: For tests of what is decided on ``ast`` (its positions of imported names came in 3.10).
+NEEDS_310 = pytest.mark.skipif(
+    sys.version_info < (3, 10), reason="the ast path needs Python 3.10 (alias positions)"
+)
+
+
 def assert_gate_keeps_off_libcst(
     data: bytes, rule: type[Rule], gate: str, open_gate: object, monkeypatch: Any
 ) -> None:
     """``rule``'s ``ast`` gate (the class attribute ``gate``) keeps ``data`` from libcst, and
-    rightly: with the gate set to ``open_gate``, libcst parses the file and the rule finds
-    and changes nothing there."""
+    rightly: with the gate set to ``open_gate``, the rule run on libcst finds and changes
+    nothing there."""
     assert rules_to_parse(data, "gated.py", [rule]) == []
     assert not rewrite_source(data, "gated.py", [rule]).parsed
     monkeypatch.setattr(rule, gate, open_gate)
     # the prefilter caches what it makes of the rules' trigger words: a fresh cache
     fresh = functools.lru_cache(maxsize=8)(prefilter._anchored_words.__wrapped__)
     monkeypatch.setattr(prefilter, "_anchored_words", fresh)
-    outcome = rewrite_source(data, "gated.py", [rule])
+    outcome = outcome_on_libcst(data, "gated.py", monkeypatch, [rule])
     assert outcome.parsed and outcome.findings == [] and outcome.rewritten is None
 
 
@@ -191,3 +201,50 @@ FINDERS_LEFT_ALONE = {
         "        return None\n"
     ),
 }
+
+
+def outcome_on_libcst(
+    data: bytes, path: str, monkeypatch: Any, rules: Sequence[type[Rule]] = ALL_RULES
+) -> SourceOutcome:
+    """``rewrite_source``'s outcome with every rule on libcst (none decided on ``ast``)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(source, "decided_on_ast", lambda screened, *_: ([], screened.rules))
+        return outcome_of(data, path, rules)
+
+
+def outcome_of(data: bytes, path: str, rules: Sequence[type[Rule]] = ALL_RULES) -> SourceOutcome:
+    """``rewrite_source``'s outcome, in a thread with libcst's big stack."""
+    return run_with_large_stack(functools.partial(rewrite_source, data, path, rules))
+
+
+def assert_same_outcome(outcome: SourceOutcome, expected: SourceOutcome) -> None:
+    """The same findings (to the column), rewrite and error."""
+    assert (outcome.findings, outcome.rewritten, outcome.error) == (
+        expected.findings,
+        expected.rewritten,
+        expected.error,
+    ), outcome.path
+
+
+def files_the_rule_applies_to(rule: type[Rule], root: Path) -> list[Path]:
+    """The Python files under ``root`` for which ``rule`` passes every check before libcst."""
+    return [
+        path
+        for path in sorted(root.rglob("*.py"))
+        if rule in prefilter.before_libcst(path.read_bytes(), str(path), ALL_RULES).rules
+    ]
+
+
+def compare_alone_on_corpora(rule: type[Rule], monkeypatch: Any) -> tuple[int, int]:
+    """Run ``rule`` with the rules that only report (it is then the one rule that rewrites)
+    on every corpus file it applies to, with and without the ``ast`` path, and assert the
+    same outcome; how many files were compared, and how many were decided on ``ast``."""
+    rules = [*(other for other in ALL_RULES if not other.REWRITES), rule]
+    compared = on_ast = 0
+    for path in files_the_rule_applies_to(rule, ROOT / "tests" / "data"):
+        data = path.read_bytes()
+        outcome = outcome_of(data, str(path), rules)
+        assert_same_outcome(outcome, outcome_on_libcst(data, str(path), monkeypatch, rules))
+        compared += 1
+        on_ast += not outcome.parsed
+    return compared, on_ast

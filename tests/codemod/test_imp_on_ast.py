@@ -4,25 +4,27 @@ the file goes to libcst."""
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from loadermig.codemod import source
-from loadermig.codemod.nesting import run_with_large_stack
 from loadermig.codemod.prefilter import before_libcst, rules_to_parse
-from loadermig.codemod.rules import ALL_RULES, Rule, rule_by_id
-from loadermig.codemod.source import SourceOutcome, rewrite_source
+from loadermig.codemod.rules import ALL_RULES, rule_by_id
+from loadermig.codemod.source import rewrite_source
 
 from ..conftest import ROOT
+from .rule_support import (
+    NEEDS_310,
+    assert_same_outcome,
+    compare_alone_on_corpora,
+    files_the_rule_applies_to,
+    outcome_of,
+    outcome_on_libcst,
+)
 
 LM010 = rule_by_id("LM010")
-NEEDS_310 = pytest.mark.skipif(
-    sys.version_info < (3, 10), reason="the ast path needs Python 3.10 (alias positions)"
-)
 
 #: Files where LM010 is the one rule that rewrites left: name shapes where libcst's scope
 #: model is easy to get wrong, and imports whose code a finding quotes.
@@ -92,27 +94,13 @@ TO_LIBCST = {
 DECIDED_ON_AST = set(SHAPES) - set(TO_LIBCST) - {"fstring"}
 
 
-def _with_libcst_only(data: bytes, path: str, monkeypatch: pytest.MonkeyPatch) -> SourceOutcome:
-    with monkeypatch.context() as patch:
-        patch.setattr(source, "decided_on_ast", lambda screened, *_: ([], screened.rules))
-        return run_with_large_stack(lambda: rewrite_source(data, path))
-
-
-def _outcome(data: bytes, path: str, rules: Sequence[type[Rule]] = ALL_RULES) -> SourceOutcome:
-    return run_with_large_stack(functools.partial(rewrite_source, data, path, rules))
-
-
 @NEEDS_310
 @pytest.mark.parametrize("shape", SHAPES, ids=SHAPES)
 def test_lm010_on_ast_gives_libcsts_findings(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
     data = SHAPES[shape]
-    outcome = _outcome(data, "t.py")
-    expected = _with_libcst_only(data, "t.py", monkeypatch)
-    assert (outcome.findings, outcome.rewritten, outcome.error) == (
-        expected.findings,
-        expected.rewritten,
-        expected.error,
-    )
+    outcome = outcome_of(data, "t.py")
+    expected = outcome_on_libcst(data, "t.py", monkeypatch)
+    assert_same_outcome(outcome, expected)
     if shape in TO_LIBCST:
         assert outcome.parsed
     elif shape in DECIDED_ON_AST:
@@ -130,7 +118,7 @@ def test_a_file_lm010_only_reports_on_is_never_parsed_by_libcst(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     data = SHAPES["cffi-ish"]
-    expected = _with_libcst_only(data, "verifier.py", monkeypatch)
+    expected = outcome_on_libcst(data, "verifier.py", monkeypatch)
 
     def no_libcst(*args: object) -> None:
         raise AssertionError("libcst parsed the file")
@@ -145,34 +133,19 @@ def test_before_python_310_lm010_runs_on_libcst() -> None:
     assert rules_to_parse(SHAPES["cffi-ish"], "verifier.py") == [LM010]
 
 
-def _files_lm010_applies_to(*roots: Path) -> Iterator[Path]:
-    for root in roots:
-        for path in sorted(root.rglob("*.py")):
-            if LM010 in before_libcst(path.read_bytes(), str(path), ALL_RULES).rules:
-                yield path
-
-
 @NEEDS_310
 @pytest.mark.parametrize(
     "path",
-    list(_files_lm010_applies_to(ROOT / "fixtures")),
+    list(files_the_rule_applies_to(LM010, ROOT / "fixtures")),
     ids=lambda path: str(path.relative_to(ROOT)),
 )
 def test_lm010_on_ast_gives_libcsts_outcome_on_fixtures(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = path.read_bytes()
-    expected = _with_libcst_only(data, str(path), monkeypatch)
-    outcome = _outcome(data, str(path))
-    assert (outcome.findings, outcome.rewritten, outcome.error) == (
-        expected.findings,
-        expected.rewritten,
-        expected.error,
-    )
-
-
-#: LM010 with the rules that only report: where LM010 is alone among the rules that rewrite.
-LM010_ALONE = [*(rule for rule in ALL_RULES if not rule.REWRITES), LM010]
+    expected = outcome_on_libcst(data, str(path), monkeypatch)
+    outcome = outcome_of(data, str(path))
+    assert_same_outcome(outcome, expected)
 
 
 @NEEDS_310
@@ -181,18 +154,79 @@ def test_lm010_on_ast_gives_libcsts_outcome_on_the_corpora(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The corpus files are hook files, where other rules apply too: LM010 is run alone.
-    compared = on_ast = 0
-    for path in _files_lm010_applies_to(ROOT / "tests" / "data"):
-        data = path.read_bytes()
-        with monkeypatch.context() as patch:
-            patch.setattr(source, "decided_on_ast", lambda screened, *_: ([], screened.rules))
-            expected = _outcome(data, str(path), LM010_ALONE)
-        outcome = _outcome(data, str(path), LM010_ALONE)
-        assert (outcome.findings, outcome.rewritten, outcome.error) == (
-            expected.findings,
-            expected.rewritten,
-            expected.error,
-        ), path
-        compared += 1
-        on_ast += not outcome.parsed
+    compared, on_ast = compare_alone_on_corpora(LM010, monkeypatch)
     assert compared > 20 and on_ast > 5
+
+
+#: distlib's wheel.py: imp at module level, and a finder-loader LM006 and LM008 convert.
+_MOUNTER = (
+    "import sys\n"
+    "if sys.version_info[0] < 3:\n"
+    "    import imp\n"
+    "else:\n"
+    "    imp = None\n"
+    "    import importlib.machinery\n"
+    "\n"
+    "def _get_suffixes():\n"
+    "    if imp:\n"
+    "        return [s[0] for s in imp.get_suffixes()]\n"
+    "    return importlib.machinery.EXTENSION_SUFFIXES\n"
+    "\n"
+    "class Mounter(object):\n"
+    "    def __init__(self):\n"
+    "        self.libs = {}\n"
+    "\n"
+    "    def find_module(self, fullname, path=None):\n"
+    "        if fullname in self.libs:\n"
+    "            return self\n"
+    "\n"
+    "    def load_module(self, fullname):\n"
+    "        if fullname in sys.modules:\n"
+    "            return sys.modules[fullname]\n"
+    "        result = _load_dynamic(fullname, self.libs[fullname])\n"
+    "        result.__loader__ = self\n"
+    "        return result\n"
+)
+
+
+@NEEDS_310
+@pytest.mark.parametrize(
+    ("shape", "on_ast"),
+    [
+        (_MOUNTER, True),
+        (_MOUNTER + "    def imp_suffixes(self):\n        return imp.get_suffixes()\n", False),
+        (_MOUNTER + "    import imp\n", False),
+    ],
+    ids=["imp outside classes", "imp used in a class", "imp imported in a class"],
+)
+def test_lm010_beside_rules_that_edit_classes(
+    shape: str, on_ast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # LM006 and LM008 edit the class; LM010's findings outside it are the same before and
+    # after, so they are made on ast while libcst runs the other two.
+    data = shape.encode()
+    ids = [rule.ID for rule in rules_to_parse(data, "wheel.py")]
+    assert ids == (["LM006", "LM008"] if on_ast else ["LM006", "LM008", "LM010"])
+    outcome = outcome_of(data, "wheel.py")
+    assert outcome.rewritten is not None and "LM010" in {f.rule for f in outcome.findings}
+    assert_same_outcome(outcome, outcome_on_libcst(data, "wheel.py", monkeypatch))
+
+
+@NEEDS_310
+@pytest.mark.corpus
+def test_lm010_beside_class_edits_gives_libcsts_outcome_on_the_corpora(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class_editors = {"LM006", "LM007", "LM008"}
+    compared = on_ast = 0
+    for path in files_the_rule_applies_to(LM010, ROOT / "tests" / "data"):
+        data = path.read_bytes()
+        rules = {rule.ID for rule in before_libcst(data, str(path), ALL_RULES).rules}
+        others = {rule for rule in rules if rule < "LM011"} - {"LM010"}
+        if not others or not others <= class_editors:
+            continue
+        outcome = outcome_of(data, str(path))
+        assert_same_outcome(outcome, outcome_on_libcst(data, str(path), monkeypatch))
+        compared += 1
+        on_ast += "LM010" not in {rule.ID for rule in rules_to_parse(data, str(path))}
+    assert compared > 10 and on_ast >= 3

@@ -30,13 +30,10 @@ from loadermig.codemod.prefilter import before_libcst, decided_on_ast, rules_to_
 from loadermig.codemod.rules import ALL_RULES
 from loadermig.codemod.rules._ast_scopes import Scopes
 from loadermig.codemod.rules._report_only_on_ast import runs_on_ast
-from loadermig.codemod.source import SourceOutcome, rewrite_source
+from loadermig.codemod.source import rewrite_source
 
 from ..conftest import ROOT
-
-NEEDS_310 = pytest.mark.skipif(
-    sys.version_info < (3, 10), reason="the ast path needs Python 3.10 (alias positions)"
-)
+from .rule_support import NEEDS_310, outcome_on_libcst
 
 #: Shapes where libcst's scope model differs from a naive one (and from Python's own).
 SCOPE_SHAPES = {
@@ -151,12 +148,6 @@ def test_scope_model_gives_libcsts_qualified_names(shape: str) -> None:
     assert compared > 5
 
 
-def _with_libcst_only(data: bytes, path: str, monkeypatch: pytest.MonkeyPatch) -> SourceOutcome:
-    with monkeypatch.context() as patch:
-        patch.setattr(source, "decided_on_ast", lambda screened, *_: ([], screened.rules))
-        return run_with_large_stack(lambda: rewrite_source(data, path))
-
-
 def _files_with_report_only_rules(*roots: Path) -> Iterator[Path]:
     for root in roots:
         for path in sorted(root.rglob("*.py")):
@@ -178,7 +169,7 @@ def test_ast_path_gives_libcsts_outcome_on_fixtures(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = path.read_bytes()
-    expected = _with_libcst_only(data, str(path), monkeypatch)
+    expected = outcome_on_libcst(data, str(path), monkeypatch)
     outcome = run_with_large_stack(lambda: rewrite_source(data, str(path)))
     assert (outcome.findings, outcome.rewritten, outcome.error) == (
         expected.findings,
@@ -193,7 +184,7 @@ def test_ast_path_gives_libcsts_outcome_on_the_corpora(monkeypatch: pytest.Monke
     compared = 0
     for path in _files_with_report_only_rules(ROOT / "tests" / "data"):
         data = path.read_bytes()
-        expected = _with_libcst_only(data, str(path), monkeypatch)
+        expected = outcome_on_libcst(data, str(path), monkeypatch)
         outcome = run_with_large_stack(functools.partial(rewrite_source, data, str(path)))
         assert (outcome.findings, outcome.rewritten, outcome.error) == (
             expected.findings,
@@ -231,7 +222,7 @@ def test_file_only_report_only_rules_apply_to_is_never_parsed_by_libcst(
 
         patch.setattr(source.cst, "parse_module", no_libcst)
         outcome = rewrite_source(REPORTED_ONLY, path)
-    expected = _with_libcst_only(REPORTED_ONLY, path, monkeypatch)
+    expected = outcome_on_libcst(REPORTED_ONLY, path, monkeypatch)
     assert outcome.findings == expected.findings
     assert {finding.rule for finding in outcome.findings} == {
         "LM011",
@@ -260,7 +251,7 @@ def test_what_the_ast_path_is_not_sure_of_goes_to_libcst(
     assert found_on_ast == [] and left == screened.rules != []
     outcome = rewrite_source(data, "f.py")
     assert outcome.findings and outcome.findings == (
-        _with_libcst_only(data, "f.py", monkeypatch).findings
+        outcome_on_libcst(data, "f.py", monkeypatch).findings
     )
 
 

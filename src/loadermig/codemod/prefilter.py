@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from .compile_check import check_source
@@ -16,8 +16,12 @@ from .findings import Finding
 from .nesting import MAX_BRACKET_DEPTH, MAX_TREE_DEPTH, too_deeply_nested
 from .outcome import SourceOutcome
 from .rules import ALL_RULES, Rule
-from .rules._imp_on_ast import imp_findings_on_ast
+from .rules._imp_on_ast import imp_findings_beside_class_edits, imp_findings_on_ast
+from .rules._load_module_on_ast import load_module_findings_on_ast
 from .rules._report_only_on_ast import FileOnAst, Unsupported, findings_on_ast, runs_on_ast
+from .rules.lm006_meta_path_finder import MetaPathFinderRule
+from .rules.lm007_path_entry_finder import PathEntryFinderRule
+from .rules.lm008_load_module import LoadModuleRule
 from .rules.lm010_imp_calls import ImpCallsRule
 from .skip_comments import SKIP_MARK, SkipComments, skip_comments
 from .tree_facts import TreeFacts
@@ -148,30 +152,56 @@ def decided_on_ast(
     screened: Screened, data: bytes, path: str
 ) -> tuple[list[Finding], list[type[Rule]]]:
     """The findings of the rules decided on the file's ``ast`` tree (the report-only rules,
-    see :mod:`.rules._report_only_on_ast`; LM010 too where it is the only other rule and
-    only reports, see :mod:`.rules._imp_on_ast`), and the rules left for libcst.
+    see :mod:`.rules._report_only_on_ast`; LM010 and LM008 too where one of them is the only
+    other rule and plainly only reports, see :data:`DECIDED_ALONE_ON_AST`, and LM010 beside
+    rules that only edit classes, see :data:`EDIT_CLASSES_ONLY`), and the rules left for
+    libcst.
 
     A file with skip comments, one the running Python does not parse, and one the ``ast``
     analysis cannot be sure about leave every rule to libcst.
     """
     on_ast = [rule for rule in screened.rules if runs_on_ast(rule)]
     left = [rule for rule in screened.rules if not runs_on_ast(rule)]
-    only_left = left[0] if len(left) == 1 else None
-    imp_rule = only_left if only_left and issubclass(only_left, ImpCallsRule) else None
-    if not (on_ast or imp_rule) or screened.tree is None or screened.skip is not None:
+    alone = left[0] if len(left) == 1 else None
+    decide_alone = next((d for r, d in DECIDED_ALONE_ON_AST if alone is r), None)
+    class_editors = [rule for rule in left if rule is not ImpCallsRule]
+    imp_beside = 0 < len(class_editors) < len(left) and set(class_editors) <= EDIT_CLASSES_ONLY
+    if not (on_ast or decide_alone or imp_beside):
+        return [], screened.rules
+    if screened.tree is None or screened.skip is not None:
         return [], screened.rules
     try:
         file = FileOnAst(screened.tree, data, path)
         findings = findings_on_ast(on_ast, file)
     except Unsupported:
         return [], screened.rules
-    if imp_rule is not None:
-        # LM010 alone among the rules that rewrite: decided too where it only reports
-        try:
-            return [*findings, *imp_findings_on_ast(imp_rule, file)], []
-        except Unsupported:
-            pass
+    try:
+        if alone is not None and decide_alone is not None:
+            # the one rule that rewrites left: decided too where it plainly only reports
+            return [*findings, *decide_alone(alone, file)], []
+        if imp_beside:
+            found = imp_findings_beside_class_edits(ImpCallsRule, file)
+            return [*findings, *found], class_editors
+    except Unsupported:
+        pass
     return findings, left
+
+
+#: Rules that rewrite, each with what decides it on ``ast`` where it is the one such rule
+#: left for a file and plainly only reports there (raising :class:`Unsupported` otherwise).
+DECIDED_ALONE_ON_AST: tuple[
+    tuple[type[Rule], Callable[[type[Rule], FileOnAst], list[Finding]]], ...
+] = (
+    (ImpCallsRule, imp_findings_on_ast),
+    (LoadModuleRule, load_module_findings_on_ast),
+)
+
+
+#: Rules that rewrite only inside class bodies (and add imports): LM010's findings outside
+#: classes are the same whether these ran first or not.
+EDIT_CLASSES_ONLY: frozenset[type[Rule]] = frozenset(
+    {MetaPathFinderRule, PathEntryFinderRule, LoadModuleRule}
+)
 
 
 def admitted_by_tree(rules: Sequence[type[Rule]], tree: ast.Module | None) -> list[type[Rule]]:

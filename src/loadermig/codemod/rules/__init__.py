@@ -28,6 +28,7 @@ modules, each named for what it holds:
 * ``_is_package``: the ``is_package()`` LM004 adds to loaders that set ``__path__``;
 * ``_removed_import_cleanup``: emptied ``try`` statements and a blank file start, tidied;
 * ``_load_module``: LM008's reading of a ``load_module`` body (which idiom it is);
+* ``_load_module_on_ast``: LM008 on ``ast`` for loaders that already define ``exec_module``;
 * ``_loader_evidence``: what shows that a ``load_module`` class is an import loader (LM008
   and the prefilter's ``ast`` check);
 * ``_module_attrs``: what LM008 adds for the ``load_module`` fallback's side effects;

@@ -59,6 +59,11 @@ class ClassFacts:
     mentions_path: bool = False
 
 
+def has_exec_module(class_name: str) -> Problem:
+    """Why a class's ``load_module`` is kept when the class defines ``exec_module`` itself."""
+    return Problem(f"{class_name} already defines exec_module()", "has-exec-module")
+
+
 class _ClassesAndLoadModuleUses(cst.CSTVisitor):
     """Every class of a module, and every use of ``load_module`` by attribute or string."""
 
@@ -163,7 +168,7 @@ class LoaderClasses:
 
     def _own_problem(self, cls: cst.ClassDef, scope: Scope) -> Problem | None:
         if scope.assignments["exec_module"]:
-            return Problem(f"{cls.name.value} already defines exec_module()", "has-exec-module")
+            return has_exec_module(cls.name.value)
         for hook in ("__getattr__", "__getattribute__"):
             if scope.assignments[hook]:
                 return Problem(

@@ -15,24 +15,38 @@ import re
 
 from ..findings import Finding
 from ._ast_scopes import Unsupported
+from ._base import Rule
 from ._imp import ImpUse, imp_use_of
 from ._report_only_on_ast import FileOnAst, require_ast_positions
 from .lm010_imp_calls import (
     REWRITES,
     STAR_IMPORT_MESSAGE,
-    ImpCallsRule,
     other_use_finding,
     unused_import_message,
 )
 
 
-def imp_findings_on_ast(rule: type[ImpCallsRule], file: FileOnAst) -> list[Finding]:
+def imp_findings_on_ast(rule: type[Rule], file: FileOnAst) -> list[Finding]:
     """LM010's findings in ``file``, as the libcst rule reports them; raises
     :class:`Unsupported` where it may rewrite something, or where that is not certain."""
+    return _findings(rule, file, beside_class_edits=False)
+
+
+def imp_findings_beside_class_edits(rule: type[Rule], file: FileOnAst) -> list[Finding]:
+    """:func:`imp_findings_on_ast` where rules that only edit class bodies (and add imports)
+    run before LM010 on libcst: the same findings, as long as nothing inside a class uses
+    ``imp`` (else :class:`Unsupported`)."""
+    return _findings(rule, file, beside_class_edits=True)
+
+
+def _findings(rule: type[Rule], file: FileOnAst, *, beside_class_edits: bool) -> list[Finding]:
     require_ast_positions()
     before = len(file.findings)
     try:
-        _ImpUses(rule, file).find()
+        uses = _ImpUses(rule, file)
+        if beside_class_edits:
+            uses.check_none_in_classes()
+        uses.find()
     except Unsupported:
         del file.findings[before:]  # none of them: libcst finds them all
         raise
@@ -42,7 +56,7 @@ def imp_findings_on_ast(rule: type[ImpCallsRule], file: FileOnAst) -> list[Findi
 class _ImpUses:
     """The walk of :class:`.lm010_imp_calls.ImpCallsRule` over one file, on ``ast``."""
 
-    def __init__(self, rule: type[ImpCallsRule], file: FileOnAst) -> None:
+    def __init__(self, rule: type[Rule], file: FileOnAst) -> None:
         self.rule = rule
         self.file = file
 
@@ -79,6 +93,18 @@ class _ImpUses:
                         self.file.report(self.rule, node, message, reason)
                     continue
             pending.extend(ast.iter_child_nodes(node))
+
+    def check_none_in_classes(self) -> None:
+        """Raise :class:`Unsupported` if a class imports ``imp`` or names what it binds."""
+        names = self._imp_names()
+        for node in ast.walk(self.file.tree):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Name) and inner.id in names:
+                    raise Unsupported(f"class {node.name} uses {inner.id}")
+                if isinstance(inner, (ast.Import, ast.ImportFrom)):
+                    raise Unsupported(f"class {node.name} imports")
 
     def _imp_names(self) -> set[str]:
         """The names the file's imports of ``imp`` (and from it) bind."""
