@@ -109,7 +109,7 @@ def test_lm010_on_ast_gives_libcsts_findings(shape: str, monkeypatch: pytest.Mon
 
 def test_a_call_lm010_may_rewrite_goes_to_libcst() -> None:
     data = b"import imp\nimp.find_module('x')\nimp.reload(plugin)\n"
-    assert rules_to_parse(data, "t.py") == [LM010]
+    assert [rule for rule in rules_to_parse(data, "t.py") if rule.REWRITES] == [LM010]
     assert rewrite_source(data, "t.py").rewritten is not None
 
 
