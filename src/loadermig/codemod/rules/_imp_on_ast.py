@@ -17,7 +17,7 @@ from ..findings import Finding
 from ._ast_scopes import Unsupported
 from ._base import Rule
 from ._imp import ImpUse, imp_use_of
-from ._report_only_on_ast import FileOnAst, require_ast_positions
+from ._report_only_on_ast import FileOnAst, dotted_on_ast, require_ast_positions
 from .lm010_imp_calls import (
     REWRITES,
     STAR_IMPORT_MESSAGE,
@@ -59,10 +59,12 @@ class _ImpUses:
     def __init__(self, rule: type[Rule], file: FileOnAst) -> None:
         self.rule = rule
         self.file = file
+        #: The names the file's imports of ``imp`` (and from it) bind.
+        self.imp_names = _imp_names(file.tree)
 
     def find(self) -> None:
         """Report every use of ``imp`` as the rule does, in the nodes it visits."""
-        named = self._imp_names() & {
+        named = self.imp_names & {
             node.name
             for node in ast.walk(self.file.tree)
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
@@ -96,7 +98,7 @@ class _ImpUses:
 
     def check_none_in_classes(self) -> None:
         """Raise :class:`Unsupported` if a class imports ``imp`` or names what it binds."""
-        names = self._imp_names()
+        names = self.imp_names
         for node in ast.walk(self.file.tree):
             if not isinstance(node, ast.ClassDef):
                 continue
@@ -106,23 +108,9 @@ class _ImpUses:
                 if isinstance(inner, (ast.Import, ast.ImportFrom)):
                     raise Unsupported(f"class {node.name} imports")
 
-    def _imp_names(self) -> set[str]:
-        """The names the file's imports of ``imp`` (and from it) bind."""
-        names: set[str] = set()
-        for node in ast.walk(self.file.tree):
-            if isinstance(node, ast.Import):
-                names.update(
-                    alias.asname or alias.name.partition(".")[0]
-                    for alias in node.names
-                    if alias.name.partition(".")[0] == "imp"
-                )
-            elif isinstance(node, ast.ImportFrom) and not node.level and node.module == "imp":
-                names.update(alias.asname or alias.name for alias in node.names)
-        return names
-
     def _use(self, node: ast.AST) -> ImpUse | None:
         """:func:`._imp.imp_use` on ``ast``."""
-        if not _dotted(node):
+        if not dotted_on_ast(node):
             return None
         return imp_use_of(self.file.scopes.qualified_name_sources(node))
 
@@ -178,8 +166,16 @@ class _ImpUses:
         return self.file.text.segment(alias)
 
 
-def _dotted(node: ast.AST) -> bool:
-    """Whether ``node`` is a name or a chain of attributes on a name."""
-    while isinstance(node, ast.Attribute):
-        node = node.value
-    return isinstance(node, ast.Name)
+def _imp_names(tree: ast.Module) -> set[str]:
+    """The names the file's imports of ``imp`` (and from it) bind."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(
+                alias.asname or alias.name.partition(".")[0]
+                for alias in node.names
+                if alias.name.partition(".")[0] == "imp"
+            )
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module == "imp":
+            names.update(alias.asname or alias.name for alias in node.names)
+    return names

@@ -33,7 +33,7 @@ from ._report_only import (
     short_code,
 )
 
-__all__ = ["FileOnAst", "Unsupported", "findings_on_ast", "runs_on_ast"]
+__all__ = ["FileOnAst", "Unsupported", "dotted_on_ast", "findings_on_ast", "runs_on_ast"]
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -276,7 +276,7 @@ class FileOnAst:
 
     def _removed_use(self, rule: type[RemovedNamesRule], node: ast.AST) -> list[Legacy] | None:
         """The APIs ``node`` means when every meaning it may have is one."""
-        if not _dotted(node):
+        if not dotted_on_ast(node):
             return None
         names = self.qualified_names(node)
         if not names or any(name not in rule.APIS for name in names):
@@ -384,7 +384,7 @@ class FileOnAst:
         local = self._local_class(cls)
         if local is not None:
             return self._lookup(rule, local, method, set(), own=True) is True
-        names = self.qualified_names(cls) if _dotted(cls) else set()
+        names = self.qualified_names(cls) if dotted_on_ast(cls) else set()
         return bool(names) and names <= rule.UNAFFECTED
 
     def _enclosing_class(self, node: ast.AST) -> ast.ClassDef | None:
@@ -462,7 +462,7 @@ def _bases(cls: ast.ClassDef) -> Iterator[ast.expr]:
         yield base.value if isinstance(base, ast.Starred) else base
 
 
-def _dotted(node: ast.AST) -> bool:
+def dotted_on_ast(node: ast.AST) -> bool:
     """Whether ``node`` is a name or a chain of attributes on a name."""
     while isinstance(node, ast.Attribute):
         node = node.value
